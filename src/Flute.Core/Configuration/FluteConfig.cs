@@ -1,0 +1,93 @@
+namespace Flute.Core.Configuration;
+
+/// <summary>
+/// A validated experiment configuration. Built only by <see cref="ConfigLoader"/>, which checks
+/// every key (docs/configuration.md documents each one). Property names map to snake_case YAML keys.
+/// </summary>
+public sealed class FluteConfig
+{
+    public ExperimentSection Experiment { get; set; } = new();
+    public DataSection Data { get; set; } = new();
+    public ModelSection Model { get; set; } = new();
+    public ClientSection Client { get; set; } = new();
+    public ServerSection Server { get; set; } = new();
+    public SiloSection Silo { get; set; } = new();
+}
+
+public sealed class ExperimentSection
+{
+    /// <summary>experiment.name: used in the default experiment id.</summary>
+    public string Name { get; set; } = "experiment";
+    /// <summary>experiment.seed: every random stream derives from it.</summary>
+    public ulong Seed { get; set; }
+    /// <summary>experiment.rounds: number of federated rounds (≥ 1).</summary>
+    public int Rounds { get; set; } = 1;
+}
+
+public sealed class DataSection
+{
+    /// <summary>data.dataset: registered data set name (mnist).</summary>
+    public string Dataset { get; set; } = "mnist";
+    /// <summary>data.partition: iid | dirichlet | shards | powerlaw.</summary>
+    public string Partition { get; set; } = "iid";
+    /// <summary>data.num_clients: population size.</summary>
+    public int NumClients { get; set; } = 100;
+    /// <summary>data.alpha: Dirichlet concentration (dirichlet only).</summary>
+    public double Alpha { get; set; } = 0.5;
+    /// <summary>data.shards_per_client: shards per client (shards only).</summary>
+    public int ShardsPerClient { get; set; } = 2;
+    /// <summary>data.dir: directory of the data set's files; empty = the data cache (fetched on first use).</summary>
+    public string Dir { get; set; } = "";
+}
+
+public sealed class ModelSection
+{
+    /// <summary>model.name: logreg | mlp | cnn | cnn-small.</summary>
+    public string Name { get; set; } = "logreg";
+    /// <summary>model.hidden: hidden units of the mlp model.</summary>
+    public int Hidden { get; set; } = 200;
+}
+
+public sealed class ClientSection
+{
+    /// <summary>client.optimizer: sgd.</summary>
+    public string Optimizer { get; set; } = "sgd";
+    /// <summary>client.lr: client learning rate (&gt; 0).</summary>
+    public double Lr { get; set; } = 0.01;
+    /// <summary>client.batch_size: samples per local step.</summary>
+    public int BatchSize { get; set; } = 32;
+    /// <summary>client.local_epochs: passes over the client's data per round.</summary>
+    public int LocalEpochs { get; set; } = 1;
+    /// <summary>client.max_samples: cap on samples a client uses per round; 0 = no cap.</summary>
+    public int MaxSamples { get; set; }
+}
+
+public sealed class ServerSection
+{
+    /// <summary>server.strategy: fedavg.</summary>
+    public string Strategy { get; set; } = "fedavg";
+    /// <summary>server.optimizer: sgd.</summary>
+    public string Optimizer { get; set; } = "sgd";
+    /// <summary>server.lr: server learning rate (FedAvg = 1.0).</summary>
+    public double Lr { get; set; } = 1.0;
+    /// <summary>server.momentum: server momentum in [0, 1).</summary>
+    public double Momentum { get; set; }
+    /// <summary>server.clients_per_round: cohort size (≤ data.num_clients).</summary>
+    public int ClientsPerRound { get; set; } = 10;
+    /// <summary>server.eval_every: evaluate every k rounds (and after the last); 0 = only after the last.</summary>
+    public int EvalEvery { get; set; } = 10;
+    /// <summary>server.max_in_flight: training calls in flight at once; 0 = 4 × silo.trainers.</summary>
+    public int MaxInFlight { get; set; }
+    /// <summary>server.max_retries: retries of a failed training call before the experiment fails.</summary>
+    public int MaxRetries { get; set; } = 3;
+    /// <summary>server.eval_batch_size: samples per evaluation batch.</summary>
+    public int EvalBatchSize { get; set; } = 1000;
+}
+
+public sealed class SiloSection
+{
+    /// <summary>silo.trainers: trainer threads (model replicas) per silo; 0 = one per core.</summary>
+    public int Trainers { get; set; }
+    /// <summary>silo.threads_per_trainer: torch intra-op threads per trainer.</summary>
+    public int ThreadsPerTrainer { get; set; } = 1;
+}

@@ -1,0 +1,17 @@
+namespace Flute.Core.Randomness;
+
+/// <summary>
+/// What a random stream is used for. Part of the stream's key, so two purposes never share draws.
+/// Values are persisted implicitly (they change every draw), so never renumber them.
+/// </summary>
+public enum StreamPurpose : ulong
+{
+    Cohort = 1,
+    DataOrder = 2,
+    ModelInit = 3,
+    Partition = 4,
+    Dropout = 5,
+    Noise = 6,
+    Torch = 7,
+    Evaluation = 8,
+}
