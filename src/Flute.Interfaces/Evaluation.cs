@@ -1,0 +1,16 @@
+namespace Flute.Interfaces;
+
+/// <summary>Evaluate model version <see cref="ModelVersion"/> on test samples [Start, Start + Count).</summary>
+[GenerateSerializer, Immutable, Alias("Flute.EvaluationRequest")]
+public sealed record EvaluationRequest(
+    [property: Id(0)] string ExperimentId,
+    [property: Id(1)] long ModelVersion,
+    [property: Id(2)] int Start,
+    [property: Id(3)] int Count);
+
+/// <summary>Correct predictions and summed loss over the evaluated slice.</summary>
+[GenerateSerializer, Immutable, Alias("Flute.EvaluationResult")]
+public sealed record EvaluationResult(
+    [property: Id(0)] long Correct,
+    [property: Id(1)] double LossSum,
+    [property: Id(2)] int Count);
