@@ -1,0 +1,143 @@
+using System.Text.RegularExpressions;
+
+namespace Flute.Core.Configuration;
+
+/// <summary>
+/// The configuration schema: every key with its type, meaning, default and rule, in the order the
+/// sections and keys are documented, serialized and validated. Keys are written snake_case.
+/// </summary>
+public static partial class ConfigSchema
+{
+    private const int PowerlawClientGroup = 10;
+
+    /// <summary>Section names in order.</summary>
+    public static IReadOnlyList<string> Sections { get; } = ["experiment", "data", "model", "client", "server", "silo"];
+
+    /// <summary>
+    /// Every key, sections in <see cref="Sections"/> order. Within a section, a key whose rule
+    /// depends on another key comes after it (data.partition before data.num_clients), because
+    /// the first broken rule is the one reported.
+    /// </summary>
+    public static IReadOnlyList<ConfigKey> Keys { get; } =
+    [
+        Text("experiment.name", "Name of the experiment; part of the default experiment id, so it is kept to characters safe in ids and file names.",
+            c => c.Experiment.Name, (c, v) => c.Experiment.Name = v,
+            "1 to 64 of letters, digits, `.`, `_`, `-`; not starting with `.`", "a name of 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'", v => ExperimentName().IsMatch(v)),
+        new ConfigKey("experiment.seed", ConfigValueType.UnsignedInteger,
+            "Root seed. Every random choice (cohorts, data order, partition, model initialization, simulated dropouts, noise) derives from it, so equal seeds give bitwise-equal runs.",
+            $"0 to {ulong.MaxValue}", null, false,
+            c => c.Experiment.Seed, (c, v) => c.Experiment.Seed = (ulong)v, ConfigValues.ParseUInt64,
+            _ => $"an integer from 0 to {ulong.MaxValue}", _ => true),
+        Integer("experiment.rounds", "Number of federated rounds to run. Required.",
+            c => c.Experiment.Rounds, (c, v) => c.Experiment.Rounds = v, min: 1, required: true),
+
+        Name("data.dataset", "Data set to train and evaluate on.",
+            c => c.Data.Dataset, (c, v) => c.Data.Dataset = v, KnownNames.Datasets),
+        Name("data.partition", "How the training pool is split across clients: iid (uniform shuffle), dirichlet (label mix drawn from Dirichlet(alpha)), shards (label-sorted shards), powerlaw (client sizes follow a power law).",
+            c => c.Data.Partition, (c, v) => c.Data.Partition = v, KnownNames.Partitions),
+        IntegerWhere("data.num_clients", "Number of simulated clients (the population).",
+            c => c.Data.NumClients, (c, v) => c.Data.NumClients = v,
+            $"≥ 1; a multiple of {PowerlawClientGroup} when data.partition is powerlaw",
+            c => IsPowerlaw(c)
+                ? $"an integer ≥ {PowerlawClientGroup} that is a multiple of {PowerlawClientGroup} (data.partition is powerlaw)"
+                : "an integer ≥ 1",
+            c => c.Data.NumClients >= 1 && (!IsPowerlaw(c) || c.Data.NumClients % PowerlawClientGroup == 0)),
+        Number("data.alpha", "Dirichlet concentration: smaller gives each client fewer labels. Used by the dirichlet partition only.",
+            c => c.Data.Alpha, (c, v) => c.Data.Alpha = v, "> 0", "a number > 0", v => v > 0),
+        Integer("data.shards_per_client", "Label-sorted shards each client receives. Used by the shards partition only.",
+            c => c.Data.ShardsPerClient, (c, v) => c.Data.ShardsPerClient = v, min: 1),
+        Text("data.dir", "Directory holding the data set's files; empty means the data cache, fetched on first use.",
+            c => c.Data.Dir, (c, v) => c.Data.Dir = v, "any path", "a directory path", _ => true),
+
+        Name("model.name", "Model architecture.",
+            c => c.Model.Name, (c, v) => c.Model.Name = v, KnownNames.Models),
+        Integer("model.hidden", "Hidden units of the mlp model; other models ignore it.",
+            c => c.Model.Hidden, (c, v) => c.Model.Hidden = v, min: 1),
+
+        Name("client.optimizer", "Optimizer of local training.",
+            c => c.Client.Optimizer, (c, v) => c.Client.Optimizer = v, KnownNames.ClientOptimizers),
+        Number("client.lr", "Client learning rate.",
+            c => c.Client.Lr, (c, v) => c.Client.Lr = v, "> 0", "a number > 0", v => v > 0),
+        Integer("client.batch_size", "Samples per local step.",
+            c => c.Client.BatchSize, (c, v) => c.Client.BatchSize = v, min: 1),
+        Integer("client.local_epochs", "Passes over the client's data per round.",
+            c => c.Client.LocalEpochs, (c, v) => c.Client.LocalEpochs = v, min: 1),
+        Integer("client.max_samples", "Cap on the samples a client uses per round; 0 means no cap.",
+            c => c.Client.MaxSamples, (c, v) => c.Client.MaxSamples = v, min: 0),
+
+        Name("server.strategy", "Aggregation strategy.",
+            c => c.Server.Strategy, (c, v) => c.Server.Strategy = v, KnownNames.Strategies),
+        Name("server.optimizer", "Server optimizer applied to the aggregated pseudo-gradient.",
+            c => c.Server.Optimizer, (c, v) => c.Server.Optimizer = v, KnownNames.ServerOptimizers),
+        Number("server.lr", "Server learning rate; FedAvg is sgd with lr 1.",
+            c => c.Server.Lr, (c, v) => c.Server.Lr = v, "> 0", "a number > 0", v => v > 0),
+        Number("server.momentum", "Server momentum; 0 means none.",
+            c => c.Server.Momentum, (c, v) => c.Server.Momentum = v, "≥ 0 and < 1", "a number ≥ 0 and < 1", v => v is >= 0 and < 1),
+        IntegerWhere("server.clients_per_round", "Cohort size: clients sampled (without replacement) each round.",
+            c => c.Server.ClientsPerRound, (c, v) => c.Server.ClientsPerRound = v,
+            "1 to data.num_clients",
+            c => $"an integer from 1 to data.num_clients ({c.Data.NumClients})",
+            c => c.Server.ClientsPerRound >= 1 && c.Server.ClientsPerRound <= c.Data.NumClients),
+        Integer("server.eval_every", "Evaluate the global model every k rounds and after the last; 0 means only after the last.",
+            c => c.Server.EvalEvery, (c, v) => c.Server.EvalEvery = v, min: 0),
+        Integer("server.max_in_flight", "Training calls in flight at once; 0 means 4 × the cluster's trainers.",
+            c => c.Server.MaxInFlight, (c, v) => c.Server.MaxInFlight = v, min: 0),
+        Integer("server.max_retries", "Retries of a failed or timed-out training call before the experiment fails.",
+            c => c.Server.MaxRetries, (c, v) => c.Server.MaxRetries = v, min: 0),
+        Integer("server.eval_batch_size", "Samples per evaluation batch.",
+            c => c.Server.EvalBatchSize, (c, v) => c.Server.EvalBatchSize = v, min: 1),
+
+        Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
+            c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
+        Integer("silo.threads_per_trainer", "Torch intra-op threads per trainer; results are bitwise repeatable for a fixed value.",
+            c => c.Silo.ThreadsPerTrainer, (c, v) => c.Silo.ThreadsPerTrainer = v, min: 1),
+    ];
+
+    /// <summary>The key with this full path (e.g. <c>client.lr</c>), or null.</summary>
+    public static ConfigKey? Find(string path)
+    {
+        foreach (ConfigKey key in Keys)
+        {
+            if (key.Path == path) return key;
+        }
+        return null;
+    }
+
+    /// <summary>The keys of one section, in schema order.</summary>
+    public static IReadOnlyList<ConfigKey> KeysOf(string section) => [.. Keys.Where(k => k.Section == section)];
+
+    private static bool IsPowerlaw(FluteConfig c) => c.Data.Partition == "powerlaw";
+
+    private static ConfigKey Integer(string path, string description, Func<FluteConfig, int> get, Action<FluteConfig, int> set, int min, bool required = false) =>
+        IntegerWhere(path, description, get, set, $"≥ {min}", _ => $"an integer ≥ {min}", c => get(c) >= min, required);
+
+    private static ConfigKey IntegerWhere(
+        string path, string description, Func<FluteConfig, int> get, Action<FluteConfig, int> set,
+        string allowed, Func<FluteConfig, string> expected, Func<FluteConfig, bool> isValid, bool required = false) =>
+        new(path, ConfigValueType.Integer, description, allowed, null, required,
+            c => get(c), (c, v) => set(c, (int)v), ConfigValues.ParseInt32, expected, isValid);
+
+    private static ConfigKey Number(
+        string path, string description, Func<FluteConfig, double> get, Action<FluteConfig, double> set,
+        string allowed, string expected, Func<double, bool> isValid) =>
+        new(path, ConfigValueType.Number, description, allowed, null, false,
+            c => get(c), (c, v) => set(c, (double)v), ConfigValues.ParseNumber, _ => expected, c => isValid(get(c)));
+
+    private static ConfigKey Name(string path, string description, Func<FluteConfig, string> get, Action<FluteConfig, string> set, string[] names)
+    {
+        string list = string.Join(", ", names);
+        return new(path, ConfigValueType.Name, description, list, names, false,
+            c => get(c), (c, v) => set(c, (string)v),
+            node => ConfigValues.ParseText(node) is string s && names.Contains(s) ? s : null,
+            _ => $"one of {list}", c => names.Contains(get(c)));
+    }
+
+    private static ConfigKey Text(
+        string path, string description, Func<FluteConfig, string> get, Action<FluteConfig, string> set,
+        string allowed, string expected, Func<string, bool> isValid) =>
+        new(path, ConfigValueType.Text, description, allowed, null, false,
+            c => get(c), (c, v) => set(c, (string)v), ConfigValues.ParseText, _ => expected, c => isValid(get(c)));
+
+    [GeneratedRegex(@"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex ExperimentName();
+}

@@ -1,0 +1,27 @@
+namespace Flute.Core.Configuration;
+
+/// <summary>
+/// The names the configuration accepts for each registry. This is the single list: the model,
+/// data set, partitioner, strategy and optimizer registries must register exactly these names,
+/// and adding an implementation means adding its name here (and to docs/configuration.md).
+/// </summary>
+public static class KnownNames
+{
+    /// <summary>model.name values.</summary>
+    public static string[] Models { get; } = ["logreg", "mlp", "cnn", "cnn-small"];
+
+    /// <summary>data.dataset values.</summary>
+    public static string[] Datasets { get; } = ["mnist"];
+
+    /// <summary>data.partition values.</summary>
+    public static string[] Partitions { get; } = ["iid", "dirichlet", "shards", "powerlaw"];
+
+    /// <summary>server.strategy values.</summary>
+    public static string[] Strategies { get; } = ["fedavg"];
+
+    /// <summary>server.optimizer values.</summary>
+    public static string[] ServerOptimizers { get; } = ["sgd"];
+
+    /// <summary>client.optimizer values.</summary>
+    public static string[] ClientOptimizers { get; } = ["sgd"];
+}

@@ -1,0 +1,150 @@
+using Flute.Core.Configuration;
+
+namespace Flute.Core.Tests.Configuration;
+
+public sealed class ConfigErrorTests
+{
+    private const string Source = "test.yaml";
+    private const string Rounds = "experiment:\n  rounds: 10\n";
+
+    // One row per kind of error: name, YAML, overrides, the key path the message must name, a fragment it must hold.
+    public static TheoryData<string, string, string[], string, string> Errors => new()
+    {
+        { "malformed YAML", "experiment:\n  rounds: 10\n  name: 'abc\n", [], Source,
+            "malformed YAML at line 3, column 9: While scanning a quoted scalar, found unexpected end of stream" },
+        { "unclosed bracket", "experiment:\n  rounds: [1, 2\nserver:\n  lr: 1\n", [], Source, "malformed YAML at line 2, column" },
+        { "unknown alias", "experiment:\n  rounds: *ten\n", [], Source, "malformed YAML at line 2, column 11: alias *ten refers to no anchor defined before it" },
+        { "duplicate key", "experiment:\n  rounds: 10\n  rounds: 11\n", [], Source, "malformed YAML at line 3, column 3: Duplicate key" },
+        { "two documents", Rounds + "---\n" + Rounds, [], Source, "expected one YAML document, found 2" },
+        { "root is a sequence", "- experiment\n", [], Source, "expected a mapping of sections (experiment, data, model, client, server, silo), found a sequence" },
+        { "unknown section", Rounds + "serverr:\n  lr: 1\n", [], "serverr", "unknown section (known sections: experiment, data, model, client, server, silo); did you mean server?" },
+        { "flat key at top level", Rounds + "server.lr: 1\n", [], "server.lr", "unknown section; write it nested" },
+        { "unknown key", Rounds + "server:\n  clients_per_rnd: 5\n", [], "server.clients_per_rnd",
+            "unknown key (known keys under server: strategy, optimizer, lr, momentum, clients_per_round, eval_every, max_in_flight, max_retries, eval_batch_size); did you mean server.clients_per_round?" },
+        { "key in the wrong section", Rounds + "client:\n  clients_per_round: 5\n", [], "client.clients_per_round", "did you mean server.clients_per_round?" },
+        { "section given a scalar", Rounds + "server: 5\n", [], "server", "expected a mapping of server keys (strategy, optimizer, lr,"},
+        { "section given a sequence", Rounds + "silo: [1]\n", [], "silo", "found a sequence" },
+        { "scalar key given a mapping", Rounds + "client:\n  lr:\n    value: 1\n", [], "client.lr", "expected a number > 0, found a mapping" },
+        { "scalar key given a sequence", Rounds + "model:\n  name: [cnn]\n", [], "model.name", "expected one of logreg, mlp, cnn, cnn-small, found a sequence" },
+        { "empty value", Rounds + "client:\n  lr:\n", [], "client.lr", "expected a number > 0, found an empty value" },
+        { "text for integer", "experiment:\n  rounds: ten\n", [], "experiment.rounds", "expected an integer ≥ 1, found \"ten\"" },
+        { "fraction for integer", "experiment:\n  rounds: 1.5\n", [], "experiment.rounds", "expected an integer ≥ 1, found 1.5" },
+        { "quoted number", "experiment:\n  rounds: \"10\"\n", [], "experiment.rounds", "expected an integer ≥ 1, found \"10\"" },
+        { "integer beyond 32 bits", "experiment:\n  rounds: 2147483648\n", [], "experiment.rounds", "found 2147483648" },
+        { "NaN", Rounds + "client:\n  lr: .nan\n", [], "client.lr", "expected a number > 0, found \".nan\"" },
+        { "missing rounds", "experiment:\n  seed: 1\n", [], "experiment.rounds", "expected an integer ≥ 1, found no value (the key is required)" },
+        { "rounds 0", "experiment:\n  rounds: 0\n", [], "experiment.rounds", "expected an integer ≥ 1, found 0" },
+        { "negative seed", Rounds + "  seed: -1\n", [], "experiment.seed", "expected an integer from 0 to 18446744073709551615, found -1" },
+        { "seed beyond 64 bits", Rounds + "  seed: 18446744073709551616\n", [], "experiment.seed", "found 18446744073709551616" },
+        { "bad experiment name", Rounds + "  name: my run\n", [], "experiment.name", "found \"my run\"" },
+        { "client.lr negative", Rounds + "client:\n  lr: -0.1\n", [], "client.lr", "expected a number > 0, found -0.1" },
+        { "server.lr zero", Rounds + "server:\n  lr: 0\n", [], "server.lr", "expected a number > 0, found 0" },
+        { "momentum 1", Rounds + "server:\n  momentum: 1\n", [], "server.momentum", "expected a number ≥ 0 and < 1, found 1" },
+        { "momentum negative", Rounds + "server:\n  momentum: -0.5\n", [], "server.momentum", "found -0.5" },
+        { "batch_size 0", Rounds + "client:\n  batch_size: 0\n", [], "client.batch_size", "expected an integer ≥ 1, found 0" },
+        { "local_epochs 0", Rounds + "client:\n  local_epochs: 0\n", [], "client.local_epochs", "expected an integer ≥ 1, found 0" },
+        { "max_samples negative", Rounds + "client:\n  max_samples: -1\n", [], "client.max_samples", "expected an integer ≥ 0, found -1" },
+        { "eval_every negative", Rounds + "server:\n  eval_every: -1\n", [], "server.eval_every", "expected an integer ≥ 0, found -1" },
+        { "max_in_flight negative", Rounds + "server:\n  max_in_flight: -2\n", [], "server.max_in_flight", "expected an integer ≥ 0, found -2" },
+        { "max_retries negative", Rounds + "server:\n  max_retries: -1\n", [], "server.max_retries", "expected an integer ≥ 0, found -1" },
+        { "eval_batch_size 0", Rounds + "server:\n  eval_batch_size: 0\n", [], "server.eval_batch_size", "expected an integer ≥ 1, found 0" },
+        { "trainers negative", Rounds + "silo:\n  trainers: -1\n", [], "silo.trainers", "expected an integer ≥ 0, found -1" },
+        { "threads_per_trainer 0", Rounds + "silo:\n  threads_per_trainer: 0\n", [], "silo.threads_per_trainer", "expected an integer ≥ 1, found 0" },
+        { "alpha 0", Rounds + "data:\n  alpha: 0\n", [], "data.alpha", "expected a number > 0, found 0" },
+        { "shards_per_client 0", Rounds + "data:\n  shards_per_client: 0\n", [], "data.shards_per_client", "expected an integer ≥ 1, found 0" },
+        { "num_clients 0", Rounds + "data:\n  num_clients: 0\n", [], "data.num_clients", "expected an integer ≥ 1, found 0" },
+        { "hidden 0", Rounds + "model:\n  hidden: 0\n", [], "model.hidden", "expected an integer ≥ 1, found 0" },
+        { "clients_per_round above num_clients", Rounds + "data:\n  num_clients: 20\nserver:\n  clients_per_round: 21\n", [], "server.clients_per_round",
+            "expected an integer from 1 to data.num_clients (20), found 21" },
+        { "powerlaw needs a multiple of 10", Rounds + "data:\n  partition: powerlaw\n  num_clients: 15\nserver:\n  clients_per_round: 5\n", [], "data.num_clients",
+            "expected an integer ≥ 10 that is a multiple of 10 (data.partition is powerlaw), found 15" },
+        { "unknown model", Rounds + "model:\n  name: resnet\n", [], "model.name", "expected one of logreg, mlp, cnn, cnn-small, found \"resnet\"" },
+        { "unknown strategy", Rounds + "server:\n  strategy: fedprox\n", [], "server.strategy", "expected one of fedavg, found \"fedprox\"" },
+        { "unknown dataset", Rounds + "data:\n  dataset: cifar10\n", [], "data.dataset", "expected one of mnist, found \"cifar10\"" },
+        { "unknown partition", Rounds + "data:\n  partition: label_skew\n", [], "data.partition", "expected one of iid, dirichlet, shards, powerlaw, found \"label_skew\"" },
+        { "unknown server optimizer", Rounds + "server:\n  optimizer: adam\n", [], "server.optimizer", "expected one of sgd, found \"adam\"" },
+        { "unknown client optimizer", Rounds + "client:\n  optimizer: adam\n", [], "client.optimizer", "expected one of sgd, found \"adam\"" },
+        { "override without '='", Rounds, ["client.lr"], "--set \"client.lr\"", "expected key.path=value, found no '='" },
+        { "override without key", Rounds, ["=3"], "--set \"=3\"", "found no key path before '='" },
+        { "override of unknown key", Rounds, ["server.clients_per_rnd=5"], "server.clients_per_rnd", "unknown key (known keys under server:" },
+        { "override of unknown section", Rounds, ["srv.lr=1"], "srv.lr", "unknown section \"srv\"" },
+        { "override of a whole section", Rounds, ["server=1"], "server", "expected section.key=value, found only the section name" },
+        { "override with wrong type", Rounds, ["experiment.rounds=ten"], "experiment.rounds", "expected an integer ≥ 1, found \"ten\"" },
+        { "override with a mapping", Rounds, ["client.lr={a: 1}"], "client.lr", "found a mapping" },
+        { "override with malformed YAML", Rounds, ["client.lr=[1"], "client.lr", "malformed value in --set:" },
+        { "override out of range", Rounds, ["client.lr=-1"], "client.lr", "expected a number > 0, found -1" },
+        { "override with empty value", Rounds, ["client.lr="], "client.lr", "found an empty value" },
+        { "override breaks a cross-key rule", Rounds, ["data.num_clients=5"], "server.clients_per_round", "expected an integer from 1 to data.num_clients (5), found 10" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Errors))]
+    public void Invalid_config_gives_one_line_naming_the_key(string name, string yaml, string[] overrides, string keyPath, string fragment)
+    {
+        // Arrange: the row.
+
+        // Act
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.LoadText(yaml, Source, overrides));
+
+        // Assert
+        Assert.StartsWith($"config error: {keyPath}: ", error.Message);
+        Assert.Contains(fragment, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.DoesNotContain('\r', error.Message);
+        Assert.Equal(keyPath, error.KeyPath);
+        Assert.NotEmpty(name);
+    }
+
+    [Theory]
+    [InlineData("data:\n  num_clients: 100\nserver:\n  clients_per_round: 500\n",
+        "config error: server.clients_per_round: expected an integer from 1 to data.num_clients (100), found 500")]
+    [InlineData("client:\n  lr: -0.1\n", "config error: client.lr: expected a number > 0, found -0.1")]
+    [InlineData("model:\n  name: resnet\n", "config error: model.name: expected one of logreg, mlp, cnn, cnn-small, found \"resnet\"")]
+    [InlineData("experiment:\n  rounds: 3\n  rounds: 4\n", "config error: test.yaml: malformed YAML at line 3, column 3: Duplicate key rounds")]
+    public void Documented_examples_read_exactly(string extra, string expected)
+    {
+        // Arrange: rounds is required, so rows that do not set it get it from an override.
+        string[] overrides = extra.Contains("rounds", StringComparison.Ordinal) ? [] : ["experiment.rounds=10"];
+
+        // Act
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.LoadText(extra, Source, overrides));
+
+        // Assert
+        Assert.Equal(expected, error.Message);
+    }
+
+    [Fact]
+    public void Rounds_given_as_words_reads_exactly()
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.LoadText("experiment:\n  rounds: ten\n", Source, []));
+
+        Assert.Equal("config error: experiment.rounds: expected an integer ≥ 1, found \"ten\"", error.Message);
+    }
+
+    [Fact]
+    public void Missing_file_names_the_path()
+    {
+        // Arrange
+        string path = Path.Combine(Path.GetTempPath(), $"flute-missing-{Guid.NewGuid():N}", "x.yaml");
+
+        // Act
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path, []));
+
+        // Assert
+        Assert.Equal($"config error: {path}: file not found", error.Message);
+    }
+
+    [Fact]
+    public void Validate_rejects_a_config_built_in_code()
+    {
+        // Arrange
+        var config = new FluteConfig();
+        config.Server.ClientsPerRound = 0;
+
+        // Act
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.Validate(config));
+
+        // Assert
+        Assert.Equal("config error: server.clients_per_round: expected an integer from 1 to data.num_clients (100), found 0", error.Message);
+    }
+}
