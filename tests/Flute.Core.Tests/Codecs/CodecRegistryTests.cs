@@ -1,0 +1,67 @@
+using Flute.Core.Codecs;
+using Flute.Core.Randomness;
+
+namespace Flute.Core.Tests.Codecs;
+
+public sealed class CodecRegistryTests
+{
+    [Fact]
+    public void Get_ReturnsFloat32ByNameInAnyCase()
+    {
+        // Act
+        IUpdateCodec lower = CodecRegistry.Get("float32");
+        IUpdateCodec upper = CodecRegistry.Get("FLOAT32");
+
+        // Assert
+        Assert.IsType<Float32Codec>(lower);
+        Assert.Equal("float32", upper.Name);
+        Assert.Contains("float32", CodecRegistry.Names);
+    }
+
+    [Fact]
+    public void Get_RejectsUnknownNamesAndUnexpectedArguments()
+    {
+        // Act
+        ArgumentException unknown = Assert.Throws<ArgumentException>(() => CodecRegistry.Get("nope"));
+
+        // Assert
+        Assert.Contains("float32", unknown.Message);
+        Assert.Throws<ArgumentException>(() => CodecRegistry.Get("float32:8"));
+    }
+
+    [Fact]
+    public void Register_PassesTheArgumentAndCachesByFullName()
+    {
+        // Arrange
+        var seen = new List<string?>();
+        CodecRegistry.Register("test-scaled", argument =>
+        {
+            seen.Add(argument);
+            return new ScaledCodec(argument!);
+        });
+
+        // Act
+        IUpdateCodec first = CodecRegistry.Get("test-scaled:0.5");
+        IUpdateCodec again = CodecRegistry.Get("test-scaled:0.5");
+        IUpdateCodec other = CodecRegistry.Get("test-scaled:2");
+
+        // Assert
+        Assert.Same(first, again);
+        Assert.NotSame(first, other);
+        Assert.Equal(["0.5", "2"], seen);
+        Assert.Equal("test-scaled:0.5", first.Name);
+        Assert.Throws<InvalidOperationException>(() => CodecRegistry.Register("TEST-SCALED", _ => first));
+    }
+
+    private sealed class ScaledCodec(string argument) : IUpdateCodec
+    {
+        public string Name => $"test-scaled:{argument}";
+
+        public int EncodedSize(int count) => count * 4;
+
+        public void Encode(ReadOnlySpan<float> values, Span<byte> destination, DeterministicRandom? random = null) =>
+            throw new NotSupportedException();
+
+        public void Decode(ReadOnlySpan<byte> source, Span<float> destination) => throw new NotSupportedException();
+    }
+}
