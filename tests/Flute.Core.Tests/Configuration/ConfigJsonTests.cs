@@ -1,0 +1,101 @@
+using Flute.Core.Configuration;
+
+namespace Flute.Core.Tests.Configuration;
+
+public sealed class ConfigJsonTests
+{
+    // Written by hand from FluteConfig's initializers, in schema order; its SHA-256 was computed with sha256sum.
+    private const string DefaultJson =
+        """{"experiment":{"name":"experiment","seed":0,"rounds":1},"data":{"dataset":"mnist","partition":"iid","num_clients":100,"alpha":0.5,"shards_per_client":2,"dir":""},"model":{"name":"logreg","hidden":200},"client":{"optimizer":"sgd","lr":0.01,"batch_size":32,"local_epochs":1,"max_samples":0},"server":{"strategy":"fedavg","optimizer":"sgd","lr":1,"momentum":0,"clients_per_round":10,"eval_every":10,"max_in_flight":0,"max_retries":3,"eval_batch_size":1000},"silo":{"trainers":0,"threads_per_trainer":1}}""";
+
+    private const string DefaultHash = "10e635e03bf9f1a389970e8be539790df19161f13a2f29b5b9273a615cc4ac52";
+
+    [Fact]
+    public void Serialize_writes_snake_case_in_schema_order()
+    {
+        // Arrange
+        FluteConfig config = ConfigLoader.LoadText("experiment:\n  rounds: 1\n", "d.yaml", []);
+
+        // Act
+        string json = ConfigJson.Serialize(config);
+
+        // Assert
+        Assert.Equal(DefaultJson, json);
+    }
+
+    [Fact]
+    public void Hash_is_the_sha256_of_the_canonical_json()
+    {
+        // Act
+        string hash = ConfigJson.Hash(new FluteConfig());
+
+        // Assert
+        Assert.Equal(DefaultHash, hash);
+    }
+
+    [Fact]
+    public void Hash_changes_with_any_value()
+    {
+        // Arrange
+        var config = new FluteConfig();
+        config.Client.Lr = 0.010000000000000002;
+
+        // Act
+        string hash = ConfigJson.Hash(config);
+
+        // Assert
+        Assert.NotEqual(DefaultHash, hash);
+    }
+
+    [Fact]
+    public void Round_trip_keeps_every_value_bit_for_bit()
+    {
+        // Arrange: awkward values: the largest seed, a double with no short decimal form, text needing escapes.
+        FluteConfig original = ConfigLoader.LoadText(
+            "experiment:\n  rounds: 3\n  seed: 18446744073709551615\ndata:\n  dir: 'C:\\data \"mnist\" é'\n  alpha: 0.1\n", "r.yaml",
+            ["client.lr=0.30000000000000004", "server.momentum=0.95", "model.name=cnn-small"]);
+
+        // Act
+        string json = ConfigJson.Serialize(original);
+        FluteConfig copy = ConfigJson.Deserialize(json);
+
+        // Assert
+        Assert.Equal(0.30000000000000004, copy.Client.Lr);
+        Assert.Equal("C:\\data \"mnist\" é", copy.Data.Dir);
+        Assert.Equal(ulong.MaxValue, copy.Experiment.Seed);
+        foreach (ConfigKey key in ConfigSchema.Keys)
+        {
+            Assert.Equal(key.GetValue(original), key.GetValue(copy));
+        }
+        Assert.Equal(json, ConfigJson.Serialize(copy));
+        Assert.Equal(ConfigJson.Hash(original), ConfigJson.Hash(copy));
+    }
+
+    [Fact]
+    public void Deserialize_applies_the_same_validation()
+    {
+        // Arrange
+        string json = DefaultJson.Replace("\"clients_per_round\":10", "\"clients_per_round\":101", StringComparison.Ordinal);
+
+        // Act
+        var error = Assert.Throws<ConfigException>(() => ConfigJson.Deserialize(json));
+
+        // Assert
+        Assert.Equal("config error: server.clients_per_round: expected an integer from 1 to data.num_clients (100), found 101", error.Message);
+    }
+
+    [Fact]
+    public void Deserialize_rejects_unknown_keys_and_malformed_json()
+    {
+        // Arrange
+        string unknown = DefaultJson.Replace("\"trainers\":0", "\"trainer\":0", StringComparison.Ordinal);
+
+        // Act
+        var unknownError = Assert.Throws<ConfigException>(() => ConfigJson.Deserialize(unknown));
+        var malformedError = Assert.Throws<ConfigException>(() => ConfigJson.Deserialize("{\"experiment\":"));
+
+        // Assert
+        Assert.StartsWith("config error: silo.trainer: unknown key", unknownError.Message);
+        Assert.StartsWith("config error: config JSON: malformed JSON at line 1", malformedError.Message);
+    }
+}
