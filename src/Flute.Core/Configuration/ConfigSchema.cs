@@ -22,7 +22,7 @@ public static partial class ConfigSchema
     [
         Text("experiment.name", "Name of the experiment; part of the default experiment id, so it is kept to characters safe in ids and file names.",
             c => c.Experiment.Name, (c, v) => c.Experiment.Name = v,
-            "1 to 64 of letters, digits, `.`, `_`, `-`; not starting with `.`", "a name of 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'", v => ExperimentName().IsMatch(v)),
+            "1 to 64 letters, digits, `.`, `_`, `-`; not starting with `.`", "a name of 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'", v => ExperimentName().IsMatch(v)),
         new ConfigKey("experiment.seed", ConfigValueType.UnsignedInteger,
             "Root seed. Every random choice (cohorts, data order, partition, model initialization, simulated dropouts, noise) derives from it, so equal seeds give bitwise-equal runs.",
             $"0 to {ulong.MaxValue}", null, false,

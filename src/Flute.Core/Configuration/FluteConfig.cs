@@ -14,6 +14,7 @@ public sealed class FluteConfig
     public SiloSection Silo { get; set; } = new();
 }
 
+/// <summary>The <c>experiment</c> section: what the run is called, its seed and its length.</summary>
 public sealed class ExperimentSection
 {
     /// <summary>experiment.name: used in the default experiment id.</summary>
@@ -24,6 +25,7 @@ public sealed class ExperimentSection
     public int Rounds { get; set; } = 1;
 }
 
+/// <summary>The <c>data</c> section: the data set and how it is split across clients.</summary>
 public sealed class DataSection
 {
     /// <summary>data.dataset: registered data set name (mnist).</summary>
@@ -40,6 +42,7 @@ public sealed class DataSection
     public string Dir { get; set; } = "";
 }
 
+/// <summary>The <c>model</c> section: the architecture trained.</summary>
 public sealed class ModelSection
 {
     /// <summary>model.name: logreg | mlp | cnn | cnn-small.</summary>
@@ -48,6 +51,7 @@ public sealed class ModelSection
     public int Hidden { get; set; } = 200;
 }
 
+/// <summary>The <c>client</c> section: local training on each sampled client.</summary>
 public sealed class ClientSection
 {
     /// <summary>client.optimizer: sgd.</summary>
@@ -62,6 +66,7 @@ public sealed class ClientSection
     public int MaxSamples { get; set; }
 }
 
+/// <summary>The <c>server</c> section: aggregation, cohort size, evaluation cadence and call limits.</summary>
 public sealed class ServerSection
 {
     /// <summary>server.strategy: fedavg.</summary>
@@ -84,6 +89,7 @@ public sealed class ServerSection
     public int EvalBatchSize { get; set; } = 1000;
 }
 
+/// <summary>The <c>silo</c> section: trainer threads per silo; changes speed, not results (for a fixed threads_per_trainer).</summary>
 public sealed class SiloSection
 {
     /// <summary>silo.trainers: trainer threads (model replicas) per silo; 0 = one per core.</summary>
