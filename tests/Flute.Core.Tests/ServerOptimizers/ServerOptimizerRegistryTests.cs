@@ -1,3 +1,4 @@
+using Flute.Core.Configuration;
 using Flute.Core.ServerOptimizers;
 
 namespace Flute.Core.Tests.ServerOptimizers;
@@ -15,6 +16,13 @@ public sealed class ServerOptimizerRegistryTests
         Assert.Equal(0.25, sgd.LearningRate);
         Assert.Equal(0.5, sgd.Momentum);
         Assert.Equal("sgd", sgd.Name);
+    }
+
+    [Fact]
+    public void EveryConfigurableOptimizerIsRegistered()
+    {
+        // Act and assert: the config accepts exactly KnownNames.ServerOptimizers, so each must resolve.
+        Assert.All(KnownNames.ServerOptimizers, name => Assert.Equal(name, ServerOptimizerRegistry.Create(name, 1, 0).Name));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Flute.Core.Configuration;
 using Flute.Core.Strategies;
 
 namespace Flute.Core.Tests.Strategies;
@@ -15,6 +16,13 @@ public sealed class StrategyRegistryTests
         // Assert
         Assert.IsType<FedAvg>(strategy);
         Assert.True(StrategyRegistry.Contains(name));
+    }
+
+    [Fact]
+    public void EveryConfigurableStrategyIsRegistered()
+    {
+        // Act and assert: the config accepts exactly KnownNames.Strategies, so each must resolve.
+        Assert.All(KnownNames.Strategies, name => Assert.Equal(name, StrategyRegistry.Create(name).Name));
     }
 
     [Fact]
