@@ -97,6 +97,24 @@ public sealed class PseudoGradientPayloadTests
     }
 
     [Fact]
+    public void WriteAndRead_HandleAnEmptyDataField()
+    {
+        // Arrange: with no data the header's last byte is the buffer's last byte.
+        var header = new PayloadHeader(new string('x', 300), 5, 6, 7, 0, 0, "float32");
+        byte[] payload = new byte[PseudoGradientPayload.SizeOf(header, 0)];
+
+        // Act
+        Memory<byte> region = PseudoGradientPayload.Write(payload, header, 0);
+        PayloadHeader read = PseudoGradientPayload.Read(payload, out ReadOnlyMemory<byte> data);
+
+        // Assert
+        Assert.Equal(0, region.Length);
+        Assert.Equal(header, read);
+        Assert.Equal(0, data.Length);
+        Assert.Equal(new byte[] { 0xC6, 0, 0, 0, 0 }, payload[^5..]);
+    }
+
+    [Fact]
     public void Write_RejectsADestinationOfTheWrongSize()
     {
         // Arrange
