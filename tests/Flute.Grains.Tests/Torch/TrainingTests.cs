@@ -85,6 +85,27 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public async Task UnalignedBuffersGiveTheSameBytes()
+    {
+        // Payload buffers put the float data at any byte offset (after a MessagePack header).
+        var data = TorchTestData.Separable(12);
+        byte[] global = TorchTestData.Bytes([0.3f, -0.2f, 0.1f, 0.4f, 0.05f, -0.05f]);
+        var settings = new TrainSettings(0.2, 5, 2, 0);
+        var aligned = TorchTestData.Job(TwoByTwo, global, data, TorchTestData.Range(12), settings);
+        var globalAt3 = new byte[global.Length + 3];
+        global.CopyTo(globalAt3, 3);
+        var payload = new byte[global.Length + 8];
+        var unaligned = aligned with { GlobalWeights = globalAt3.AsMemory(3), PseudoGradient = payload.AsMemory(5, global.Length) };
+
+        await pool.TrainAsync(aligned);
+        await pool.TrainAsync(unaligned);
+
+        Assert.Equal(aligned.PseudoGradient.ToArray(), payload.AsSpan(5, global.Length).ToArray());
+        Assert.Equal(new byte[5], payload.AsSpan(0, 5).ToArray());
+        Assert.Equal(new byte[3], payload.AsSpan(5 + global.Length).ToArray());
+    }
+
+    [Fact]
     public async Task EmptyClientGetsZerosAndNoSteps()
     {
         var spec = new ModelSpec("mlp", [4], 3, Hidden: 5);
