@@ -1,3 +1,4 @@
+#nullable enable
 // MSBuild inline task (RoslynCodeTaskFactory, Type="Class").
 // libLibTorchSharp.so (TorchSharp 0.107) lists GLIBCXX_3.4.32 as a required symbol version, but the
 // only symbol bound to it is the marker `_ZSt21ios_base_library_initv`, which is never called.

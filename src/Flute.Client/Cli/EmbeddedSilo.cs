@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Sockets;
+using Flute.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace Flute.Client.Cli;
+
+/// <summary>
+/// A single-process Orleans silo on 127.0.0.1 with Flute's grains, so one command runs an
+/// experiment on a laptop. Ports are picked free, so several runs can share a machine.
+/// </summary>
+public sealed class EmbeddedSilo : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private EmbeddedSilo(IHost host) => _host = host;
+
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
+    public IServiceProvider Services => _host.Services;
+
+    public static async Task<EmbeddedSilo> StartAsync(FluteSiloOptions options)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Start-up notes about server GC and a watchdog that misreads the first tick are noise for a
+        // single-process run; real warnings from Flute and Orleans still show.
+        builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+        builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort(), serviceId: "flute", clusterId: $"flute-embedded-{Environment.ProcessId}");
+            silo.AddFlute(o =>
+            {
+                o.Trainers = options.Trainers;
+                o.ThreadsPerTrainer = options.ThreadsPerTrainer;
+            });
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return new EmbeddedSilo(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _host.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The summary is already written; a slow graceful shutdown must not hold the process.
+        }
+        _host.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,3 @@
+using Flute.Client.Cli;
+
+return await FluteCli.RunAsync(args);

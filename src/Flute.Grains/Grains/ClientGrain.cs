@@ -1,0 +1,71 @@
+using Flute.Core.Codecs;
+using Flute.Core.Randomness;
+using Flute.Grains.Runtime;
+using Flute.Grains.Torch;
+using Flute.Interfaces;
+
+namespace Flute.Grains.Grains;
+
+/// <summary>
+/// A simulated client. It owns nothing but its identity: its data shard is an index list in the
+/// silo's experiment context, the weights come from the silo's model cache, and the training runs
+/// on the silo's trainer pool. It deactivates right after answering, so only sampled clients are
+/// ever in memory.
+/// </summary>
+public sealed class ClientGrain(
+    ExperimentContextCache contexts,
+    ModelCache models,
+    TrainerPool trainers,
+    PayloadBufferPool payloads,
+    ClientActivity activity) : Grain, IClientGrain
+{
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        activity.OnActivated();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        activity.OnDeactivated();
+        return Task.CompletedTask;
+    }
+
+    public async Task<TrainResult> TrainAsync(TrainRequest request)
+    {
+        long clientId = this.GetPrimaryKeyLong(out string? experimentId);
+        DeactivateOnIdle();
+        if (experimentId != request.ExperimentId)
+            throw new ArgumentException($"client {clientId} of experiment '{experimentId}' got a request for '{request.ExperimentId}'");
+
+        ExperimentContext context = await contexts.GetAsync(request.ExperimentId, GrainFactory);
+        if (clientId < 0 || clientId >= context.Data.ClientCount)
+            throw new ArgumentOutOfRangeException(nameof(request), $"client {clientId} is outside the population of {context.Data.ClientCount}");
+        int[] indices = context.Data.Clients[clientId];
+        if (indices.Length == 0) return new TrainResult(clientId, 0, 0, null);
+
+        byte[] weights = await models.GetAsync(request.ExperimentId, request.ModelVersion, GrainFactory);
+        int dataBytes = context.Layout.ParameterCount * sizeof(float);
+        var header = new PayloadHeader(request.ExperimentId, request.Round, request.ModelVersion, clientId, 0, 0, Float32Codec.CodecName);
+        byte[] payload = payloads.Rent(PseudoGradientPayload.SizeOf(header, dataBytes));
+        try
+        {
+            Memory<byte> data = PseudoGradientPayload.Write(payload, header, dataBytes);
+            var client = context.Config.Client;
+            var job = new TrainJob(
+                context.Model, weights, context.Data.Train, indices,
+                new TrainSettings(client.Lr, client.BatchSize, client.LocalEpochs, client.MaxSamples),
+                DeterministicRandom.DeriveKey(request.Seed, StreamPurpose.DataOrder, request.Round, clientId),
+                data);
+            TrainOutcome outcome = await trainers.TrainAsync(job);
+            // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.
+            PseudoGradientPayload.Write(payload, header with { SampleCount = outcome.SampleCount, Loss = outcome.MeanLoss }, dataBytes);
+            return new TrainResult(clientId, outcome.SampleCount, outcome.MeanLoss, payload);
+        }
+        catch
+        {
+            payloads.Return(payload);
+            throw;
+        }
+    }
+}

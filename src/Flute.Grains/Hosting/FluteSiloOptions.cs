@@ -1,0 +1,18 @@
+namespace Flute.Grains.Hosting;
+
+/// <summary>Per-silo settings: the trainer pool on this silo's device.</summary>
+public sealed class FluteSiloOptions
+{
+    /// <summary>Trainer threads, each with its own model replicas. Default: one per core.</summary>
+    public int Trainers { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Torch intra-op threads per trainer. Default 1 (DESIGN.md: 2 × 1 beats 1 × 2 on 2 cores).</summary>
+    public int ThreadsPerTrainer { get; set; } = 1;
+
+    /// <summary>Throws a one-line error naming the bad setting.</summary>
+    public void Validate()
+    {
+        if (Trainers < 1) throw new ArgumentException($"silo.trainers: expected an integer ≥ 1, found {Trainers}");
+        if (ThreadsPerTrainer < 1) throw new ArgumentException($"silo.threads_per_trainer: expected an integer ≥ 1, found {ThreadsPerTrainer}");
+    }
+}

@@ -1,0 +1,30 @@
+using Flute.Core.Codecs;
+using Flute.Grains.Runtime;
+using Flute.Grains.Torch;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Flute.Grains.Hosting;
+
+/// <summary>Registers Flute's grains' silo-local services: trainer pool, model cache, data contexts.</summary>
+public static class SiloBuilderExtensions
+{
+    public static ISiloBuilder AddFlute(this ISiloBuilder silo, Action<FluteSiloOptions>? configure = null)
+    {
+        var options = new FluteSiloOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        silo.Services.AddFluteSiloServices(options);
+        return silo;
+    }
+
+    public static IServiceCollection AddFluteSiloServices(this IServiceCollection services, FluteSiloOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(_ => new TrainerPool(new TrainerPoolOptions(options.Trainers, options.ThreadsPerTrainer)));
+        services.AddSingleton<PayloadBufferPool>();
+        services.AddSingleton<ModelCache>();
+        services.AddSingleton<ExperimentContextCache>();
+        services.AddSingleton<ClientActivity>();
+        return services;
+    }
+}

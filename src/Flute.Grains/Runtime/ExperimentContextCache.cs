@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using Flute.Core.Configuration;
+using Flute.Core.Data;
+using Flute.Grains.Torch;
+using Flute.Interfaces;
+
+namespace Flute.Grains.Runtime;
+
+/// <summary>
+/// Builds each experiment's <see cref="ExperimentContext"/> once per silo: the config is read from
+/// the experiment grain, the data set is loaded and partitioned locally (the partition is a pure
+/// function of config and seed, so every silo computes the same one), and no raw data crosses the wire.
+/// </summary>
+public sealed class ExperimentContextCache(TrainerPool pool)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<ExperimentContext>>> _contexts = new();
+
+    public Task<ExperimentContext> GetAsync(string experimentId, IGrainFactory grains) =>
+        GetOrAdd(experimentId, async () => await BuildAsync(await grains.GetGrain<IExperimentGrain>(experimentId).GetSpecAsync()));
+
+    public Task<ExperimentContext> GetAsync(ExperimentSpec spec) =>
+        GetOrAdd(spec.ExperimentId, () => BuildAsync(spec));
+
+    public void Remove(string experimentId) => _contexts.TryRemove(experimentId, out _);
+
+    private async Task<ExperimentContext> GetOrAdd(string experimentId, Func<Task<ExperimentContext>> build)
+    {
+        var lazy = _contexts.GetOrAdd(experimentId, _ => new Lazy<Task<ExperimentContext>>(() => Task.Run(build)));
+        try
+        {
+            return await lazy.Value;
+        }
+        catch
+        {
+            // A failed build (e.g. a missing data file) must not poison the cache for a retry.
+            _contexts.TryRemove(new KeyValuePair<string, Lazy<Task<ExperimentContext>>>(experimentId, lazy));
+            throw;
+        }
+    }
+
+    private async Task<ExperimentContext> BuildAsync(ExperimentSpec spec)
+    {
+        FluteConfig config = ConfigJson.Deserialize(spec.ConfigJson);
+        FederatedData data = FederatedDataFactory.Load(config.Data, spec.DataDir, config.Experiment.Seed);
+        var model = new ModelSpec(config.Model.Name, data.Train.SampleShape, data.Train.ClassCount, config.Model.Hidden);
+        ModelLayout layout = await pool.DescribeAsync(model);
+        return new ExperimentContext(spec.ExperimentId, config, data, model, layout);
+    }
+}

@@ -1,0 +1,83 @@
+using Flute.Core.Configuration;
+using Flute.Core.Data.Mnist;
+using Flute.Grains.Hosting;
+using Flute.Grains.Runtime;
+using Flute.Interfaces;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Flute.Grains.Tests.Grains;
+
+/// <summary>A real in-process Orleans cluster (one silo, two trainers) with Flute's grains, on real MNIST.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public ClientActivity Activity { get; } = new();
+    public string DataDir { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        DataDir = MnistFetcher.Ensure(null, TextWriter.Null).Directory;
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddFlute(o =>
+            {
+                o.Trainers = 2;
+                o.ThreadsPerTrainer = 1;
+            });
+            silo.Services.AddSingleton(Activity);
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>Starts an experiment and polls it until it ends; returns every round's metrics.</summary>
+    public async Task<(ExperimentProgress Final, List<RoundMetrics> Rounds)> RunAsync(string id, FluteConfig config)
+    {
+        var grain = Cluster.Client.GetGrain<IExperimentGrain>(id);
+        await grain.StartAsync(new ExperimentSpec(id, ConfigJson.Serialize(config), DataDir));
+        var rounds = new List<RoundMetrics>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (true)
+        {
+            var progress = await grain.GetProgressAsync(rounds.Count);
+            rounds.AddRange(progress.NewRounds);
+            if (progress.Status is ExperimentStatus.Finished or ExperimentStatus.Failed) return (progress, rounds);
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    public static FluteConfig SmallConfig(ulong seed = 7, int rounds = 3)
+    {
+        var config = ConfigLoader.LoadText($"""
+            experiment:
+              name: small
+              seed: {seed}
+              rounds: {rounds}
+            data:
+              dataset: mnist
+              partition: iid
+              num_clients: 40
+            model:
+              name: logreg
+            client:
+              lr: 0.05
+              batch_size: 16
+              local_epochs: 1
+              max_samples: 64
+            server:
+              clients_per_round: 5
+              eval_every: 1
+            """, "small.yaml", []);
+        return config;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}

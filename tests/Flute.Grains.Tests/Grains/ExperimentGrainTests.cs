@@ -1,0 +1,70 @@
+using Flute.Interfaces;
+
+namespace Flute.Grains.Tests.Grains;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ExperimentGrainTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task Three_rounds_train_through_one_client_grain_activation_per_cohort_member()
+    {
+        var config = ClusterFixture.SmallConfig(seed: 7, rounds: 3);
+        long activatedBefore = fixture.Activity.Activated;
+
+        var (final, rounds) = await fixture.RunAsync("grain-three-rounds", config);
+
+        Assert.Equal(ExperimentStatus.Finished, final.Status);
+        Assert.Null(final.Error);
+        Assert.Equal(3, final.RoundsCompleted);
+        Assert.Equal([1, 2, 3], rounds.Select(r => r.Round));
+        Assert.All(rounds, r =>
+        {
+            Assert.Equal(5, r.Sampled);
+            Assert.Equal(5, r.Clients);
+            Assert.True(double.IsFinite(r.TrainLoss) && r.TrainLoss > 0);
+            Assert.NotNull(r.TestAccuracy);
+        });
+        // Each sampled client is activated for its round and deactivated after it: 3 rounds × 5.
+        Assert.Equal(15, fixture.Activity.Activated - activatedBefore);
+        Assert.Matches("^[0-9a-f]{64}$", final.ModelSha256);
+    }
+
+    [Fact]
+    public async Task Client_grains_deactivate_after_their_round()
+    {
+        var config = ClusterFixture.SmallConfig(seed: 11, rounds: 2);
+
+        await fixture.RunAsync("grain-deactivation", config);
+
+        // Deactivation runs right after each call; give the scheduler a moment.
+        for (int i = 0; i < 100 && fixture.Activity.Alive > 0; i++) await Task.Delay(20);
+        Assert.Equal(0, fixture.Activity.Alive);
+    }
+
+    [Fact]
+    public async Task Same_seed_gives_the_same_model_and_another_seed_a_different_one()
+    {
+        var (a, _) = await fixture.RunAsync("grain-seed-a", ClusterFixture.SmallConfig(seed: 21));
+        var (b, _) = await fixture.RunAsync("grain-seed-b", ClusterFixture.SmallConfig(seed: 21));
+        var (c, _) = await fixture.RunAsync("grain-seed-c", ClusterFixture.SmallConfig(seed: 22));
+
+        Assert.Equal(a.ModelSha256, b.ModelSha256);
+        Assert.NotEqual(a.ModelSha256, c.ModelSha256);
+    }
+
+    [Fact]
+    public async Task Starting_twice_with_the_same_spec_is_harmless_and_with_another_is_refused()
+    {
+        var config = ClusterFixture.SmallConfig(seed: 5, rounds: 1);
+        var (first, _) = await fixture.RunAsync("grain-restart", config);
+        var grain = fixture.Cluster.Client.GetGrain<IExperimentGrain>("grain-restart");
+        var spec = await grain.GetSpecAsync();
+
+        await grain.StartAsync(spec);
+        var other = spec with { ConfigJson = Flute.Core.Configuration.ConfigJson.Serialize(ClusterFixture.SmallConfig(seed: 6, rounds: 1)) };
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.StartAsync(other));
+
+        Assert.Equal(ExperimentStatus.Finished, first.Status);
+        Assert.Contains("already started", error.Message);
+    }
+}
