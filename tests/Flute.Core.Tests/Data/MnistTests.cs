@@ -98,6 +98,16 @@ public sealed class MnistTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Data_dir_that_does_not_exist_is_named()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"flute-nowhere-{Guid.NewGuid():N}");
+
+        var error = Assert.Throws<InvalidOperationException>(() => MnistFetcher.Ensure(dir, TextWriter.Null));
+
+        Assert.Equal($"MNIST data dir '{dir}' does not exist", error.Message);
+    }
+
+    [Fact]
     public void Two_concurrent_fetches_into_an_empty_cache_fetch_once()
     {
         string root = Directory.CreateTempSubdirectory("flute-cache-").FullName;

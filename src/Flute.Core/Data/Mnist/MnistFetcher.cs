@@ -45,6 +45,8 @@ public static class MnistFetcher
         if (!string.IsNullOrWhiteSpace(dataDir))
         {
             string full = Path.GetFullPath(dataDir);
+            if (!Directory.Exists(full))
+                throw new InvalidOperationException($"MNIST data dir '{full}' does not exist");
             string? missing = MnistFiles.FirstMissing(full);
             if (missing is not null)
                 throw new InvalidOperationException($"MNIST data dir '{full}' has no file '{missing}'");
