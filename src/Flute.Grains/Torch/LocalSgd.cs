@@ -35,6 +35,7 @@ internal static class LocalSgd
             if (settings.MaxSamples > 0 && settings.MaxSamples < order.Length) order = order[..settings.MaxSamples];
 
             replica.LoadWeights(job.GlobalWeights.Span);
+            // A job that failed mid-step may have left gradients that backward would add to.
             replica.ClearGradients();
             replica.EnsureBatchCapacity(settings.BatchSize);
 
@@ -53,7 +54,6 @@ internal static class LocalSgd
                     steps++;
                 }
             }
-            replica.ClearGradients();
             replica.WritePseudoGradient(job.GlobalWeights.Span, job.PseudoGradient.Span);
             return new TrainOutcome(order.Length, lossSum / lossCount, steps);
         }
@@ -77,7 +77,9 @@ internal static class LocalSgd
             for (int i = 0; i < parameters.Count; i++)
             {
                 var p = parameters[i];
-                p.add_(p.grad!, step);
+                var grad = p.grad;
+                if (grad is null) continue;
+                p.add_(grad, step);
                 // Dropping the gradient lets the next backward pass write a fresh one instead of
                 // accumulating into (and first zeroing) the old buffer.
                 p.grad = null;
