@@ -1,0 +1,3 @@
+using Flute.Silo;
+
+return await SiloHost.RunAsync(args);

@@ -1,0 +1,142 @@
+using System.Text.Json;
+
+namespace Flute.Client.Tests;
+
+/// <summary>
+/// `flute run` as a user runs it: a real process on a real (small) MNIST experiment. These tests
+/// run one at a time (one class = one xunit collection) and share one scratch folder.
+/// </summary>
+public sealed class RunCommandTests : IDisposable
+{
+    private const string SmallConfig = """
+        experiment:
+          name: cli-small
+          seed: 3
+          rounds: 3
+        data:
+          dataset: mnist
+          partition: iid
+          num_clients: 50
+        model:
+          name: logreg
+        client:
+          lr: 0.05
+          batch_size: 16
+          max_samples: 64
+        server:
+          clients_per_round: 5
+          eval_every: 2
+        silo:
+          trainers: 2
+        """;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("flute-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Run_writes_metrics_and_summary_and_is_a_pure_function_of_config_and_seed()
+    {
+        string config = Write("small.yaml", SmallConfig);
+
+        var a = FluteProcess.Run(_dir, "run", config, "--id", "a", "--out", "out-a");
+        var b = FluteProcess.Run(_dir, "run", config, "--id", "b", "--out", "out-b", "--set", "silo.trainers=1");
+        var c = FluteProcess.Run(_dir, "run", config, "--id", "c", "--out", "out-c", "--seed", "4");
+
+        Assert.True(a.ExitCode == 0, a.StdErr);
+        Assert.True(b.ExitCode == 0, b.StdErr);
+        Assert.True(c.ExitCode == 0, c.StdErr);
+        JsonElement sa = Summary("out-a"), sb = Summary("out-b"), sc = Summary("out-c");
+        // Trainers 2 vs 1: the same bits; another seed: another model.
+        Assert.Equal(sa.GetProperty("model_sha256").GetString(), sb.GetProperty("model_sha256").GetString());
+        Assert.NotEqual(sa.GetProperty("model_sha256").GetString(), sc.GetProperty("model_sha256").GetString());
+
+        Assert.Equal("a", sa.GetProperty("experiment").GetString());
+        Assert.Equal("cli-small", sa.GetProperty("name").GetString());
+        Assert.Equal(3UL, sa.GetProperty("seed").GetUInt64());
+        Assert.Equal(4UL, sc.GetProperty("seed").GetUInt64());
+        Assert.Equal(3, sa.GetProperty("rounds_completed").GetInt32());
+        Assert.InRange(sa.GetProperty("test_accuracy").GetDouble(), 0.3, 1.0);
+        Assert.True(sa.GetProperty("wall_seconds").GetDouble() > sa.GetProperty("rounds_seconds").GetDouble());
+        Assert.True(sa.GetProperty("peak_rss_mb").GetDouble() > 50);
+
+        string[] lines = File.ReadAllLines(Path.Combine(_dir, "out-a", "metrics.jsonl"));
+        Assert.Equal(3, lines.Length);
+        var rounds = lines.Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal([1, 2, 3], rounds.Select(r => r.GetProperty("round").GetInt32()));
+        Assert.All(rounds, r =>
+        {
+            Assert.Equal(5, r.GetProperty("sampled").GetInt32());
+            Assert.Equal(5, r.GetProperty("clients").GetInt32());
+            Assert.True(r.GetProperty("train_loss").GetDouble() > 0);
+            Assert.True(r.GetProperty("seconds").GetDouble() > 0);
+        });
+        // eval_every 2: rounds 2 and 3 (the last) are evaluated, round 1 is not.
+        Assert.False(rounds[0].TryGetProperty("test_accuracy", out _));
+        Assert.True(rounds[1].TryGetProperty("test_accuracy", out _));
+        Assert.True(rounds[2].TryGetProperty("eval_seconds", out _));
+        Assert.Contains("round 3/3", a.StdOut);
+    }
+
+    [Theory]
+    [InlineData("unknown-key.yaml", "experiment:\n  rounds: 2\nserver:\n  clients_per_rnd: 3\n", "server.clients_per_rnd")]
+    [InlineData("bad-type.yaml", "experiment:\n  rounds: ten\n", "experiment.rounds")]
+    [InlineData("out-of-range.yaml", "experiment:\n  rounds: 2\ndata:\n  num_clients: 10\nserver:\n  clients_per_round: 50\n", "server.clients_per_round")]
+    [InlineData("bad-model.yaml", "experiment:\n  rounds: 2\nmodel:\n  name: resnet\n", "model.name")]
+    [InlineData("malformed.yaml", "experiment:\n  rounds: [1\n", "malformed YAML")]
+    [InlineData("negative-lr.yaml", "experiment:\n  rounds: 2\nclient:\n  lr: -0.1\n", "client.lr")]
+    public void A_bad_config_exits_2_with_one_line_naming_the_problem(string file, string yaml, string expected)
+    {
+        string config = Write(file, yaml);
+
+        var result = FluteProcess.Run(_dir, "run", config);
+
+        Assert.Equal(2, result.ExitCode);
+        string[] errorLines = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(errorLines);
+        Assert.Contains(expected, errorLines[0]);
+        Assert.DoesNotContain("   at ", result.StdErr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "runs")));
+    }
+
+    [Theory]
+    [InlineData(new[] { "run", "missing.yaml" }, "missing.yaml")]
+    [InlineData(new[] { "run" }, "missing CONFIG")]
+    [InlineData(new[] { "run", "x.yaml", "--bogus" }, "--bogus")]
+    [InlineData(new[] { "run", "x.yaml", "--seed", "-1" }, "--seed")]
+    [InlineData(new[] { "run", "x.yaml", "--set", "noequals" }, "noequals")]
+    [InlineData(new[] { "frobnicate" }, "frobnicate")]
+    public void Bad_command_lines_exit_2_with_one_line(string[] args, string expected)
+    {
+        Write("x.yaml", "experiment:\n  rounds: 1\n");
+
+        var result = FluteProcess.Run(_dir, args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(expected, result.StdErr);
+    }
+
+    [Fact]
+    public void A_data_dir_without_mnist_exits_2_naming_the_missing_file()
+    {
+        string config = Write("ok.yaml", "experiment:\n  rounds: 1\n");
+        string empty = Directory.CreateDirectory(Path.Combine(_dir, "empty-data")).FullName;
+
+        var result = FluteProcess.Run(_dir, "run", config, "--data-dir", empty);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("empty-data", result.StdErr);
+        Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private JsonElement Summary(string outDir) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, outDir, "summary.json"))).RootElement;
+}
