@@ -22,7 +22,8 @@ public sealed class EmbeddedSilo : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<EmbeddedSilo> StartAsync(FluteSiloOptions options)
+    /// <summary>Builds the silo without starting it, so silo-local services can be warmed up meanwhile.</summary>
+    public static EmbeddedSilo Create(FluteSiloOptions options)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -41,10 +42,10 @@ public sealed class EmbeddedSilo : IAsyncDisposable
                 o.ThreadsPerTrainer = options.ThreadsPerTrainer;
             });
         });
-        var host = builder.Build();
-        await host.StartAsync();
-        return new EmbeddedSilo(host);
+        return new EmbeddedSilo(builder.Build());
     }
+
+    public Task StartAsync() => _host.StartAsync();
 
     public async ValueTask DisposeAsync()
     {

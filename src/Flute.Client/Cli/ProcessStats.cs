@@ -5,9 +5,20 @@ namespace Flute.Client.Cli;
 /// <summary>Process-level figures for summary.json.</summary>
 public static class ProcessStats
 {
-    /// <summary>Seconds since the OS started this process.</summary>
-    public static double SecondsSinceStart() =>
-        (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
+    /// <summary>
+    /// Seconds since this process started: since the OS started it, or, when the ./flute wrapper
+    /// built the CLI first and then exec'd it (same process), since the wrapper's exec.
+    /// </summary>
+    public static double SecondsSinceStart()
+    {
+        DateTime started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
+        if (long.TryParse(Environment.GetEnvironmentVariable("FLUTE_LAUNCH_EPOCH_NS"), out long ns))
+        {
+            DateTime launched = DateTime.UnixEpoch.AddTicks(ns / 100);
+            if (launched > started && launched <= DateTime.UtcNow) started = launched;
+        }
+        return (DateTime.UtcNow - started).TotalSeconds;
+    }
 
     /// <summary>Peak resident set size (VmHWM) in MiB; falls back to the runtime's peak working set.</summary>
     public static double PeakRssMegabytes()
