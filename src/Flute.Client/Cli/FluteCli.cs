@@ -11,6 +11,8 @@ public static class FluteCli
         commands:
           run CONFIG [--id ID] [--out DIR] [--seed N] [--data-dir DIR] [--set key.path=value ...]
                      run an experiment on an embedded in-process silo
+          bench NAME [options]
+                     benchmarks: overhead (Flute vs a bare loop), micro (hot paths); see docs/performance.md
           version    print the version
 
         docs: README.md, docs/cli.md, docs/configuration.md
@@ -28,6 +30,7 @@ public static class FluteCli
             return args[0] switch
             {
                 "run" => await RunCommand.ExecuteAsync(RunArguments.Parse(args.AsSpan(1))),
+                "bench" => await Bench.BenchCommand.ExecuteAsync(args[1..]),
                 "version" or "--version" => PrintVersion(),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try: flute --help)"),
             };
