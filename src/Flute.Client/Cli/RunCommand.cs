@@ -36,7 +36,7 @@ public static class RunCommand
 
         var silo = new FluteSiloOptions
         {
-            Trainers = config.Silo.Trainers > 0 ? config.Silo.Trainers : Environment.ProcessorCount,
+            Trainers = config.Silo.Trainers,
             ThreadsPerTrainer = config.Silo.ThreadsPerTrainer,
         };
         var spec = new ExperimentSpec(id, ConfigJson.Serialize(config), Path.GetFullPath(files.Directory));
@@ -59,7 +59,7 @@ public static class RunCommand
         }
 
         Console.WriteLine($"ready: silo {siloSeconds:0.00}s, data and model ready after {Stopwatch.GetElapsedTime(starting).TotalSeconds:0.00}s, " +
-                          $"{silo.Trainers} trainer(s) x {silo.ThreadsPerTrainer} thread(s)");
+                          $"{silo.EffectiveTrainers} trainer(s) x {silo.ThreadsPerTrainer} thread(s)");
         using var outputs = new RunOutputs(outDir);
         var progress = new ProgressPrinter(Console.Out, config.Experiment.Rounds);
         ExperimentProgress state;
@@ -92,6 +92,11 @@ public static class RunCommand
             ["peak_rss_mb"] = Math.Round(ProcessStats.PeakRssMegabytes(), 1),
             ["model_sha256"] = state.ModelSha256,
             ["config_hash"] = ConfigJson.Hash(config),
+            // Whole-process collection counts: steady-state training should allocate no
+            // model-sized arrays per client, so gen-2 collections stay rare (docs/performance.md).
+            ["gc_gen0"] = GC.CollectionCount(0),
+            ["gc_gen1"] = GC.CollectionCount(1),
+            ["gc_gen2"] = GC.CollectionCount(2),
             ["error"] = state.Error,
         };
         // wall_seconds covers data loading and silo start-up, but not a first-use download.

@@ -3,8 +3,11 @@ namespace Flute.Grains.Hosting;
 /// <summary>Per-silo settings: the trainer pool on this silo's device.</summary>
 public sealed class FluteSiloOptions
 {
-    /// <summary>Trainer threads, each with its own model replicas. Default: one per core.</summary>
-    public int Trainers { get; set; } = Environment.ProcessorCount;
+    /// <summary>Trainer threads, each with its own model replicas. 0 (the default) = one per core.</summary>
+    public int Trainers { get; set; }
+
+    /// <summary>The trainer count in effect: <see cref="Trainers"/>, or one per core when it is 0.</summary>
+    public int EffectiveTrainers => Trainers > 0 ? Trainers : Environment.ProcessorCount;
 
     /// <summary>Torch intra-op threads per trainer. Default 1 (DESIGN.md: 2 × 1 beats 1 × 2 on 2 cores).</summary>
     public int ThreadsPerTrainer { get; set; } = 1;
@@ -12,7 +15,7 @@ public sealed class FluteSiloOptions
     /// <summary>Throws a one-line error naming the bad setting.</summary>
     public void Validate()
     {
-        if (Trainers < 1) throw new ArgumentException($"silo.trainers: expected an integer ≥ 1, found {Trainers}");
+        if (Trainers < 0) throw new ArgumentException($"silo.trainers: expected an integer ≥ 0 (0 = one per core), found {Trainers}");
         if (ThreadsPerTrainer < 1) throw new ArgumentException($"silo.threads_per_trainer: expected an integer ≥ 1, found {ThreadsPerTrainer}");
     }
 }

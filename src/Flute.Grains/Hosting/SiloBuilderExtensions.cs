@@ -20,7 +20,7 @@ public static class SiloBuilderExtensions
     public static IServiceCollection AddFluteSiloServices(this IServiceCollection services, FluteSiloOptions options)
     {
         services.AddSingleton(options);
-        services.AddSingleton(_ => new TrainerPool(new TrainerPoolOptions(options.Trainers, options.ThreadsPerTrainer)));
+        services.AddSingleton(_ => new TrainerPool(new TrainerPoolOptions(options.EffectiveTrainers, options.ThreadsPerTrainer)));
         services.AddSingleton<PayloadBufferPool>();
         services.AddSingleton<ModelCache>();
         services.AddSingleton<ExperimentContextCache>();

@@ -67,4 +67,26 @@ public sealed class ExperimentGrainTests(ClusterFixture fixture)
         Assert.Equal(ExperimentStatus.Finished, first.Status);
         Assert.Contains("already started", error.Message);
     }
+
+    [Fact]
+    public async Task Clients_without_samples_are_sampled_but_contribute_no_update()
+    {
+        // Dirichlet(0.01) over 1,000 clients puts each digit on a handful of clients: most are empty.
+        var config = ClusterFixture.SmallConfig(seed: 9, rounds: 2);
+        config.Data.Partition = "dirichlet";
+        config.Data.Alpha = 0.01;
+        config.Data.NumClients = 1000;
+        config.Server.ClientsPerRound = 40;
+
+        var (final, rounds) = await fixture.RunAsync("grain-empty-clients", config);
+
+        Assert.Equal(ExperimentStatus.Finished, final.Status);
+        Assert.All(rounds, r =>
+        {
+            Assert.Equal(40, r.Sampled);
+            Assert.InRange(r.Clients, 0, 39);
+            Assert.Equal(0, r.Rejected);
+        });
+        Assert.Contains(rounds, r => r.Clients > 0);
+    }
 }
