@@ -13,6 +13,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public ClientActivity Activity { get; } = new();
+    public FlakyClientFilter Flaky { get; } = new();
     public string DataDir { get; private set; } = "";
 
     public async Task InitializeAsync()
@@ -27,6 +28,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 o.ThreadsPerTrainer = 1;
             });
             silo.Services.AddSingleton(Activity);
+            silo.AddIncomingGrainCallFilter(Flaky);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

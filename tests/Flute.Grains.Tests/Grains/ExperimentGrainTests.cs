@@ -89,4 +89,23 @@ public sealed class ExperimentGrainTests(ClusterFixture fixture)
         });
         Assert.Contains(rounds, r => r.Clients > 0);
     }
+
+    [Fact]
+    public async Task Failed_training_calls_are_retried_and_change_nothing()
+    {
+        var config = ClusterFixture.SmallConfig(seed: 31, rounds: 3);
+        int failuresBefore = fixture.Flaky.Failures;
+
+        var (clean, _) = await fixture.RunAsync("steady-retry", config);
+        var (flaky, rounds) = await fixture.RunAsync(FlakyClientFilter.Prefix + "retry", config);
+
+        Assert.Equal(ExperimentStatus.Finished, flaky.Status);
+        Assert.Equal(15, fixture.Flaky.Failures - failuresBefore);
+        Assert.All(rounds, r =>
+        {
+            Assert.Equal(5, r.Retries);
+            Assert.Equal(5, r.Clients);
+        });
+        Assert.Equal(clean.ModelSha256, flaky.ModelSha256);
+    }
 }
