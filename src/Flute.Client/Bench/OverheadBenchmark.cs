@@ -1,6 +1,99 @@
+using Flute.Client.Cli;
+using Flute.Core.Configuration;
+using Flute.Core.Data;
+using Flute.Core.Data.Mnist;
+using Flute.Grains.Torch;
+
 namespace Flute.Client.Bench;
 
+/// <summary>
+/// <c>flute bench overhead</c>: for each config, Flute's rounds seconds (the real experiment grain on an
+/// embedded silo) against a bare loop doing the same work (<see cref="BareFedAvgLoop"/>), alternating
+/// Flute and bare, median of <c>--reps</c> each, plus a centralized loop of the same SGD steps for
+/// information and the largest weight difference between Flute's and the bare loop's final model as
+/// a sanity check. See docs/performance.md.
+/// </summary>
 public static class OverheadBenchmark
 {
-    public static Task<int> RunAsync(string[] args) => throw new Cli.UsageException("bench overhead: being built");
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = OverheadOptions.Parse(args);
+        IReadOnlyList<OverheadCase> cases = OverheadCase.Build(options);
+        MnistFiles files;
+        try
+        {
+            files = MnistFetcher.Ensure(options.DataDir, Console.Error);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new UsageException(e.Message);
+        }
+        string dataDir = Path.GetFullPath(files.Directory);
+
+        var rows = new List<OverheadRow>();
+        for (int c = 0; c < cases.Count; c++)
+        {
+            try
+            {
+                rows.Add(await MeasureAsync(cases[c], $"[{c + 1}/{cases.Count}]", options.Reps, dataDir));
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"flute: bench overhead: {cases[c].Label}: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        }
+
+        Console.Write(OverheadReport.Table(rows));
+        if (options.JsonPath is string json)
+        {
+            OverheadReport.WriteJson(json, OverheadReport.Json(rows, options.Reps));
+            Console.Error.WriteLine($"wrote {json}");
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<OverheadRow> MeasureAsync(OverheadCase bench, string tag, int reps, string dataDir)
+    {
+        FluteConfig config = bench.Config;
+        int trainers = config.Silo.Trainers > 0 ? config.Silo.Trainers : Environment.ProcessorCount;
+        int threads = config.Silo.ThreadsPerTrainer;
+        Console.Error.WriteLine($"{tag} {bench.Label}: {config.Experiment.Rounds} rounds, {config.Server.ClientsPerRound} clients/round, " +
+                                $"model {config.Model.Name}, {trainers} trainer(s) x {threads} thread(s); loading data, starting silo");
+        // Loaded once, outside every timing; the silo's experiments load their own copy the same way.
+        FederatedData data = FederatedDataFactory.Load(config.Data, dataDir, config.Experiment.Seed, Console.Error);
+        var model = new ModelSpec(config.Model.Name, data.Train.SampleShape, data.Train.ClassCount, config.Model.Hidden);
+
+        var fluteRuns = new List<double>();
+        var bareRuns = new List<double>();
+        double maxDiff = 0;
+        long steps = 0;
+        int parameters;
+        await using (var flute = await EmbeddedFluteRunner.StartAsync(trainers, threads))
+        using (var bare = new BareFedAvgLoop(config, data, model, trainers, threads))
+        {
+            parameters = bare.ParameterCount;
+            for (int rep = 1; rep <= reps; rep++)
+            {
+                var (fluteSeconds, fluteWeights) = await flute.RunAsync(config, dataDir);
+                fluteRuns.Add(fluteSeconds);
+                Console.Error.WriteLine($"{tag} {bench.Label} rep {rep}/{reps}: flute {fluteSeconds:0.000} s");
+
+                var (bareSeconds, bareWeights, bareSteps) = bare.Run();
+                bareRuns.Add(bareSeconds);
+                steps = bareSteps;
+                double diff = OverheadRow.MaxAbsDiff(fluteWeights, bareWeights);
+                maxDiff = double.IsNaN(diff) || double.IsNaN(maxDiff) ? double.NaN : Math.Max(maxDiff, diff);
+                Console.Error.WriteLine($"{tag} {bench.Label} rep {rep}/{reps}: bare  {bareSeconds:0.000} s, max |dw| {diff:0.0e+0}");
+            }
+        }
+
+        // For information only, so measured once: the same SGD steps on one thread, no federation.
+        Console.Error.WriteLine($"{tag} {bench.Label}: centralized, {steps} SGD steps on one thread");
+        double centralized = CentralizedLoop.Run(config, data, model, threads, steps);
+        Console.Error.WriteLine($"{tag} {bench.Label}: centralized {centralized:0.000} s");
+
+        return new OverheadRow(bench.Label, config.Experiment.Rounds, config.Server.ClientsPerRound, trainers, threads, parameters, steps,
+            OverheadRow.Median(fluteRuns), OverheadRow.Median(bareRuns), centralized, maxDiff, fluteRuns, bareRuns);
+    }
 }

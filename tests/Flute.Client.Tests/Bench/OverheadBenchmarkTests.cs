@@ -1,0 +1,96 @@
+using System.Text.Json;
+
+namespace Flute.Client.Tests.Bench;
+
+/// <summary>
+/// <c>flute bench overhead</c> as a user runs it: a real process on a tiny MNIST experiment, one
+/// repetition, checked through its JSON; and bad input exits 2 with one line.
+/// </summary>
+public sealed class OverheadBenchmarkTests : IDisposable
+{
+    private const string TinyConfig = """
+        experiment:
+          name: bench-tiny
+          seed: 3
+          rounds: 3
+        data:
+          dataset: mnist
+          partition: iid
+          num_clients: 50
+        model:
+          name: logreg
+        client:
+          lr: 0.05
+          batch_size: 16
+          max_samples: 64
+        server:
+          clients_per_round: 5
+        silo:
+          trainers: 2
+        """;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("flute-bench-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Overhead_writes_one_row_per_config_with_times_a_finite_ratio_and_matching_weights()
+    {
+        string config = Write("tiny.yaml", TinyConfig);
+
+        var result = FluteProcess.Run(_dir, "bench", "overhead", config, "--reps", "1", "--rounds", "2", "--json", "out.json");
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "out.json")));
+        JsonElement root = json.RootElement;
+        Assert.Equal("overhead", root.GetProperty("benchmark").GetString());
+        Assert.Equal(1, root.GetProperty("reps").GetInt32());
+        JsonElement row = Assert.Single(root.GetProperty("rows").EnumerateArray());
+        Assert.Equal("tiny.yaml", row.GetProperty("config").GetString());
+        // --rounds overrides experiment.rounds; the cohort is the config's.
+        Assert.Equal(2, row.GetProperty("rounds").GetInt32());
+        Assert.Equal(5, row.GetProperty("clients_per_round").GetInt32());
+        // logreg on 28 × 28 → 10: 784 · 10 weights + 10 biases.
+        Assert.Equal(7850, row.GetProperty("parameters").GetInt32());
+        // 2 rounds × 5 clients × 64 samples (max_samples) in batches of 16 = 2 × 5 × 4 steps.
+        Assert.Equal(40, row.GetProperty("sgd_steps").GetInt64());
+        double flute = row.GetProperty("flute_rounds_seconds").GetDouble();
+        double bare = row.GetProperty("bare_seconds").GetDouble();
+        Assert.True(flute > 0, $"flute {flute}");
+        Assert.True(bare > 0, $"bare {bare}");
+        Assert.True(row.GetProperty("centralized_seconds").GetDouble() > 0);
+        double ratio = row.GetProperty("overhead_ratio").GetDouble();
+        Assert.True(double.IsFinite(ratio) && ratio > 0, $"ratio {ratio}");
+        Assert.Equal(flute / bare, ratio, 3);
+        // Fixed-point versus float summation of the same updates: the models differ by rounding only.
+        Assert.InRange(row.GetProperty("max_abs_weight_diff").GetDouble(), 0, 1e-4);
+        Assert.Single(row.GetProperty("flute_runs").EnumerateArray());
+        // The table goes to standard output and starts its row with the config's file name.
+        Assert.Contains(result.StdOut.Split('\n'), line => line.StartsWith("tiny.yaml ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--reps", "0")]
+    [InlineData("--rounds", "x")]
+    [InlineData("--json")]
+    [InlineData("missing.yaml")]
+    [InlineData("tiny.yaml", "--set", "server.clients_per_round=500")]
+    public void Bad_input_exits_2_with_one_line(params string[] args)
+    {
+        Write("tiny.yaml", TinyConfig);
+
+        var result = FluteProcess.Run(_dir, ["bench", "overhead", .. args]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("", result.StdOut);
+    }
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+}
