@@ -1,0 +1,29 @@
+using BenchmarkDotNet.Attributes;
+using Flute.Grains.Torch;
+
+namespace Flute.Client.Bench.Micro;
+
+/// <summary>
+/// The cost of handing work to a trainer thread and getting the result back (queue, torch thread-count
+/// setting, completion; plus one reflected call here): paid once per training job and per evaluation slice.
+/// </summary>
+[BenchmarkCategory("trainer")]
+public class TrainerHopBenchmarks
+{
+    private static readonly Delegate Nothing = TrainerBridge.Work(static _ => 1);
+    private TrainerPool _pool = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _pool = new TrainerPool(new TrainerPoolOptions(Trainers: 1, ThreadsPerTrainer: 1));
+        Hop();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _pool.Dispose();
+
+    [Benchmark]
+    [Headline("trainer_hop", HeadlineUnit.Microseconds)]
+    public int Hop() => TrainerBridge.RunAsync(_pool, Nothing).GetAwaiter().GetResult();
+}
