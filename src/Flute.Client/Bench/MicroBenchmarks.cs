@@ -46,7 +46,12 @@ public static class MicroBenchmarks
         }
 
         Summary[] summaries = BenchmarkRunner.Run(runs);
-        List<Headline> headlines = [.. summaries.SelectMany(s => s.BenchmarksCases.Select(c => Headline.Of(s, c))).OfType<Headline>()];
+        // The joined summary sorts its rows its own way; the compact table keeps the suite's order.
+        List<Headline> headlines = [.. summaries
+            .SelectMany(s => s.BenchmarksCases.Select(c => (Case: c, Headline: Headline.Of(s, c))))
+            .OrderBy(x => Array.IndexOf(Types, x.Case.Descriptor.Type))
+            .Select(x => x.Headline)
+            .OfType<Headline>()];
         int expected = runs.Sum(run => run.BenchmarksCases.Length);
 
         PrintHeadlines(headlines);
