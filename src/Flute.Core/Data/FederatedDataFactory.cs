@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Flute.Core.Configuration;
 using Flute.Core.Data.Partitioners;
 
@@ -33,8 +34,9 @@ public static class FederatedDataFactory
 
     /// <summary>
     /// Splits already loaded data. A partitioner that pools the test set gets train and test
-    /// concatenated and standardized per feature (<see cref="FeatureStandardizer"/>), so give it raw
-    /// features; any other partitioner splits <paramref name="train"/> and keeps <paramref name="test"/>.
+    /// concatenated and standardized per feature over their raw stored values
+    /// (<see cref="FeatureStandardizer"/>; any transform they had is replaced); any other
+    /// partitioner splits <paramref name="train"/> and keeps <paramref name="test"/>.
     /// </summary>
     public static FederatedData Partition(IPartitioner partitioner, Dataset train, Dataset test, DataSection data, ulong seed)
     {
@@ -44,24 +46,38 @@ public static class FederatedDataFactory
             return new FederatedData(train, split.ClientTrain, test);
         }
 
-        Dataset pool = Pool(train, test);
-        FeatureStandardizer.StandardizeInPlace(pool.Features, pool.FeatureCount);
+        string name = train.Name.EndsWith("-train", StringComparison.Ordinal) ? train.Name[..^"-train".Length] + "-pooled" : train.Name + "-pooled";
+        Dataset pool = FeatureStandardizer.Standardize(Pool(train, test, name), name);
         PartitionResult pooled = partitioner.Split(pool.Labels, pool.ClassCount, data, seed);
         if (pooled.TestIndices is null)
             throw new InvalidOperationException($"partition '{partitioner.Name}' pools the test set but returned no test indices");
         return new FederatedData(pool, pooled.ClientTrain, pool.Select($"{pool.Name}-test", pooled.TestIndices));
     }
 
-    private static Dataset Pool(Dataset train, Dataset test)
+    /// <summary>
+    /// Train then test, raw values only. Byte storage that already lies in one buffer, test right
+    /// after train (as <see cref="Mnist.MnistLoader.LoadSplits"/> reads it), is shared, not copied.
+    /// </summary>
+    private static Dataset Pool(Dataset train, Dataset test, string name)
     {
-        if (train.FeatureCount != test.FeatureCount || train.ClassCount != test.ClassCount)
-            throw new ArgumentException($"cannot pool '{train.Name}' and '{test.Name}': sample shapes or class counts differ");
-        var features = new float[train.Features.Length + test.Features.Length];
-        train.Features.CopyTo(features, 0);
-        test.Features.CopyTo(features, train.Features.Length);
+        if (train.FeatureCount != test.FeatureCount || train.ClassCount != test.ClassCount || train.Storage != test.Storage)
+            throw new ArgumentException($"cannot pool '{train.Name}' and '{test.Name}': sample shapes, class counts or storage differ");
         int[] labels = [.. train.Labels, .. test.Labels];
-        string name = train.Name.EndsWith("-train", StringComparison.Ordinal) ? train.Name[..^"-train".Length] + "-pooled" : train.Name + "-pooled";
-        return new Dataset(name, features, labels, train.SampleShape, train.ClassCount);
+        if (train.Storage == DatasetStorage.Float)
+        {
+            float[] features = [.. train.RawFloats.Span, .. test.RawFloats.Span];
+            return new Dataset(name, features, labels, train.SampleShape, train.ClassCount);
+        }
+        return new Dataset(name, Concatenate(train.RawBytes, test.RawBytes), labels, train.SampleShape, train.ClassCount);
+    }
+
+    private static ReadOnlyMemory<byte> Concatenate(ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second)
+    {
+        if (MemoryMarshal.TryGetArray(first, out ArraySegment<byte> a) && MemoryMarshal.TryGetArray(second, out ArraySegment<byte> b)
+            && a.Array == b.Array && a.Offset + a.Count == b.Offset)
+            return a.Array.AsMemory(a.Offset, a.Count + b.Count);
+        byte[] joined = [.. first.Span, .. second.Span];
+        return joined;
     }
 }
 

@@ -128,26 +128,19 @@ internal sealed unsafe class ModelReplica : IDisposable
         BatchCapacity = batchSize;
     }
 
-    /// <summary>Copies the samples <paramref name="indices"/> of <paramref name="data"/> into the batch buffers.</summary>
+    /// <summary>Materializes the samples <paramref name="indices"/> of <paramref name="data"/> into the batch buffers.</summary>
     public void FillBatch(Dataset data, ReadOnlySpan<int> indices)
     {
-        int features = data.FeatureCount;
-        var x = new Span<float>(inputData, BatchCapacity * features);
+        data.CopySamples(indices, new Span<float>(inputData, BatchCapacity * data.FeatureCount));
         var y = new Span<long>(labelData, BatchCapacity);
         int[] allLabels = data.Labels;
-        for (int i = 0; i < indices.Length; i++)
-        {
-            int index = indices[i];
-            data.Sample(index).CopyTo(x.Slice(i * features, features));
-            y[i] = CheckedLabel(allLabels[index], data);
-        }
+        for (int i = 0; i < indices.Length; i++) y[i] = CheckedLabel(allLabels[indices[i]], data);
     }
 
-    /// <summary>Copies the contiguous samples [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) into the batch buffers.</summary>
+    /// <summary>Materializes the contiguous samples [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) into the batch buffers.</summary>
     public void FillBatch(Dataset data, int start, int count)
     {
-        int features = data.FeatureCount;
-        data.Features.AsSpan(start * features, count * features).CopyTo(new Span<float>(inputData, BatchCapacity * features));
+        data.CopySamples(start, count, new Span<float>(inputData, BatchCapacity * data.FeatureCount));
         var y = new Span<long>(labelData, BatchCapacity);
         int[] allLabels = data.Labels;
         for (int i = 0; i < count; i++) y[i] = CheckedLabel(allLabels[start + i], data);

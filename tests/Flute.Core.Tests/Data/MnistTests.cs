@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Flute.Core.Configuration;
 using Flute.Core.Data;
 using Flute.Core.Data.Mnist;
+using Flute.Core.Data.Partitioners;
 using Xunit.Abstractions;
 
 namespace Flute.Core.Tests.Data;
@@ -31,9 +33,12 @@ public sealed class MnistTests(ITestOutputHelper output)
         // Well-known facts of the distribution: 5,923 zeros in train, the first train digit is a 5 and the first test digit a 7.
         Assert.Equal(5923, train.Labels.Count(l => l == 0));
         Assert.Equal((5, 7), (train.Labels[0], test.Labels[0]));
-        // Pixel 0 (a corner) is blank: (0/255 − 0.1307)/0.3081 = −0.424213.
-        Assert.Equal(-0.424213f, train.Features[0], 5);
-        Assert.Equal(2.821487f, train.Features.Max(), 5);
+        float[] features = new float[train.Count * train.FeatureCount];
+        train.CopySamples(0, train.Count, features);
+        // Pixel 0 (a corner) is blank: (0/255 − 0.1307)/0.3081 = −0.424213; white 255 gives 2.821487.
+        Assert.Equal(-0.424213f, features[0], 5);
+        Assert.Equal(2.821487f, features.Max(), 5);
+        Assert.Equal(DatasetStorage.Byte, train.Storage);
     }
 
     [Fact]
@@ -41,9 +46,12 @@ public sealed class MnistTests(ITestOutputHelper output)
     {
         Dataset test = MnistLoader.LoadTest(CachedFiles.Value, FeatureScale.Raw);
 
-        Assert.Equal(0f, test.Features.Min());
-        Assert.Equal(255f, test.Features.Max());
-        Assert.All(test.Features.Take(784 * 10), v => Assert.Equal(MathF.Round(v), v));
+        float[] features = new float[test.Count * test.FeatureCount];
+        test.CopySamples(0, test.Count, features);
+        Assert.Equal((0f, 255f), (features.Min(), features.Max()));
+        Assert.All(features.Take(784 * 10), v => Assert.Equal(MathF.Round(v), v));
+        Assert.Null(test.Scale);
+        Assert.Null(test.Shift);
     }
 
     [Fact]
@@ -66,6 +74,83 @@ public sealed class MnistTests(ITestOutputHelper output)
             Assert.All(data.Clients[u], i => Assert.True(data.Train.Labels[i] == first || data.Train.Labels[i] == second));
             Assert.True(data.Clients[u].Length >= 9, $"user {u} has {data.Clients[u].Length} training samples");
         }
+    }
+
+    [Fact]
+    public void Powerlaw_standardization_gives_each_varying_pixel_mean_0_and_std_1_over_the_pool()
+    {
+        var section = new DataSection { Dataset = "mnist", Partition = "powerlaw", NumClients = 1000 };
+        FederatedData data = FederatedDataFactory.Load(section, CachedFiles.Value.Directory, seed: 1);
+        Dataset pool = data.Train;
+        int f = pool.FeatureCount;
+
+        // Raw and standardized per-pixel sums, streamed 1,000 samples at a time so no float copy of the pool exists.
+        var raw = new (double Sum, double Squares)[f];
+        var standardized = new (double Sum, double Squares)[f];
+        var chunk = new float[1000 * f];
+        ReadOnlySpan<byte> bytes = pool.RawBytes.Span;
+        for (int start = 0; start < pool.Count; start += 1000)
+        {
+            int count = Math.Min(1000, pool.Count - start);
+            pool.CopySamples(start, count, chunk);
+            for (int i = 0; i < count * f; i++)
+            {
+                int j = i % f;
+                double x = bytes[start * f + i], y = chunk[i];
+                raw[j] = (raw[j].Sum + x, raw[j].Squares + x * x);
+                standardized[j] = (standardized[j].Sum + y, standardized[j].Squares + y * y);
+            }
+        }
+
+        int varying = 0, constant = 0;
+        for (int j = 0; j < f; j++)
+        {
+            double rawMean = raw[j].Sum / pool.Count;
+            double rawStd = Math.Sqrt(Math.Max(0, raw[j].Squares / pool.Count - rawMean * rawMean));
+            double mean = standardized[j].Sum / pool.Count;
+            double std = Math.Sqrt(Math.Max(0, standardized[j].Squares / pool.Count - mean * mean));
+            Assert.True(Math.Abs(mean) < 1e-4, $"pixel {j}: mean {mean}");
+            if (rawStd == 0)
+            {
+                constant++;
+                Assert.Equal(0, standardized[j].Squares);
+            }
+            else if (rawStd >= 1)
+            {
+                // std/(std + 0.001) ≥ 0.999 once the raw std is at least 1 (of 0..255).
+                varying++;
+                Assert.True(Math.Abs(std - 1) < 2e-3, $"pixel {j}: std {std}");
+            }
+        }
+        output.WriteLine($"{varying} varying pixels, {constant} constant");
+        Assert.True(varying > 600 && constant > 0);
+    }
+
+    [Fact]
+    public void Pooling_shares_the_one_buffer_train_and_test_pixels_were_read_into()
+    {
+        DatasetSplits splits = MnistLoader.LoadSplits(CachedFiles.Value, FeatureScale.Raw);
+        var section = new DataSection { Dataset = "mnist", Partition = "powerlaw", NumClients = 1000 };
+
+        FederatedData data = FederatedDataFactory.Partition(new PowerLawPartitioner(), splits.Train, splits.Test, section, seed: 1);
+
+        Assert.True(MemoryMarshal.TryGetArray(splits.Train.RawBytes, out ArraySegment<byte> train));
+        Assert.True(MemoryMarshal.TryGetArray(data.Train.RawBytes, out ArraySegment<byte> pooled));
+        Assert.Same(train.Array, pooled.Array);
+        Assert.Equal((0, 70_000 * 784), (pooled.Offset, pooled.Count));
+        Assert.Equal(70_000 * 784, train.Array!.Length);
+    }
+
+    [Fact]
+    public void Normalized_scale_is_the_usual_mnist_normalization_as_one_affine_transform()
+    {
+        var (scale, shift) = MnistLoader.Transform(FeatureScale.Normalized);
+
+        // 1/(255 · 0.3081) = 0.012728233 and −0.1307/0.3081 = −0.42421296, the same for all 784 pixels.
+        Assert.Equal(784, scale!.Length);
+        Assert.All(scale, v => Assert.Equal(0.012728233f, v, 8));
+        Assert.All(shift!, v => Assert.Equal(-0.42421296f, v, 7));
+        Assert.Equal((null, null), MnistLoader.Transform(FeatureScale.Raw));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
 
 namespace Flute.Core.Data.Mnist;
 
@@ -23,54 +24,123 @@ public static class IdxReader
     /// <summary>Parses idx3 unsigned-byte images; <paramref name="source"/> names the file in errors.</summary>
     public static IdxImages ParseImages(byte[] bytes, string source)
     {
-        ReadOnlySpan<int> dims = ParseHeader(bytes, source, ImagesMagic, dimensions: 3);
-        int count = dims[0], rows = dims[1], columns = dims[2];
-        if (rows == 0 || columns == 0)
-            throw new InvalidDataException($"IDX file '{source}': image size {rows}x{columns} is empty");
-        int offset = HeaderLength(3);
-        long expected = offset + (long)count * rows * columns;
-        CheckLength(bytes, source, expected, $"{count} images of {rows}x{columns}");
-        return new IdxImages(count, rows, columns, bytes.AsMemory(offset, (int)(expected - offset)));
+        IdxImagesHeader header = CheckImagesHeader(bytes, bytes.Length, source);
+        return new IdxImages(header.Count, header.Rows, header.Columns, bytes.AsMemory(IdxImagesHeader.PixelOffset, checked((int)header.PixelCount)));
+    }
+
+    /// <summary>
+    /// Reads and checks an idx3 file's header, and that the file holds exactly its pixels, without
+    /// reading the pixels, so a caller can size one buffer for several files.
+    /// </summary>
+    public static IdxImagesHeader ReadImagesHeader(string path)
+    {
+        using SafeFileHandle file = Open(path);
+        long length = RandomAccess.GetLength(file);
+        Span<byte> header = stackalloc byte[IdxImagesHeader.PixelOffset];
+        int read = ReadAt(file, header, 0, path);
+        return CheckImagesHeader(header[..read], length, path);
+    }
+
+    /// <summary>
+    /// Reads the pixels of an idx3 file whose <paramref name="header"/> was read with
+    /// <see cref="ReadImagesHeader"/> straight into <paramref name="destination"/> (exactly
+    /// <see cref="IdxImagesHeader.PixelCount"/> long), with no intermediate copy.
+    /// </summary>
+    public static void ReadImagePixels(string path, IdxImagesHeader header, Span<byte> destination)
+    {
+        if (destination.Length != header.PixelCount)
+            throw new ArgumentException($"destination holds {destination.Length} bytes; '{path}' has {header.PixelCount} pixels", nameof(destination));
+        using SafeFileHandle file = Open(path);
+        long expected = IdxImagesHeader.PixelOffset + header.PixelCount;
+        long length = RandomAccess.GetLength(file);
+        int read = ReadAt(file, destination, IdxImagesHeader.PixelOffset, path);
+        if (length != expected || read != destination.Length)
+            throw new InvalidDataException($"IDX file '{path}': changed while being read ({length} bytes, expected {expected})");
     }
 
     /// <summary>Parses idx1 unsigned-byte labels; <paramref name="source"/> names the file in errors.</summary>
     public static ReadOnlyMemory<byte> ParseLabels(byte[] bytes, string source)
     {
-        ReadOnlySpan<int> dims = ParseHeader(bytes, source, LabelsMagic, dimensions: 1);
+        ReadOnlySpan<int> dims = ParseHeader(bytes, bytes.Length, source, LabelsMagic, dimensions: 1);
         int offset = HeaderLength(1);
-        CheckLength(bytes, source, offset + (long)dims[0], $"{dims[0]} labels");
+        CheckLength(bytes.Length, source, offset + (long)dims[0], $"{dims[0]} labels");
         return bytes.AsMemory(offset, dims[0]);
     }
 
     private static int HeaderLength(int dimensions) => 4 + 4 * dimensions;
 
-    private static int[] ParseHeader(byte[] bytes, string source, int magic, int dimensions)
+    /// <summary>Checks an idx3 header (<paramref name="bytes"/> holds at least its first bytes) against a file of <paramref name="fileLength"/> bytes.</summary>
+    private static IdxImagesHeader CheckImagesHeader(ReadOnlySpan<byte> bytes, long fileLength, string source)
+    {
+        ReadOnlySpan<int> dims = ParseHeader(bytes, fileLength, source, ImagesMagic, dimensions: 3);
+        int count = dims[0], rows = dims[1], columns = dims[2];
+        if (rows == 0 || columns == 0)
+            throw new InvalidDataException($"IDX file '{source}': image size {rows}x{columns} is empty");
+        var header = new IdxImagesHeader(count, rows, columns);
+        CheckLength(fileLength, source, IdxImagesHeader.PixelOffset + header.PixelCount, $"{count} images of {rows}x{columns}");
+        return header;
+    }
+
+    /// <summary>Parses the header at the start of <paramref name="bytes"/>; <paramref name="fileLength"/> is the whole file's.</summary>
+    private static int[] ParseHeader(ReadOnlySpan<byte> bytes, long fileLength, string source, int magic, int dimensions)
     {
         int headerLength = HeaderLength(dimensions);
-        if (bytes.Length < 4)
-            throw new InvalidDataException($"IDX file '{source}': {bytes.Length} bytes is too short for an IDX header");
+        if (fileLength < 4)
+            throw new InvalidDataException($"IDX file '{source}': {fileLength} bytes is too short for an IDX header");
         int actual = BinaryPrimitives.ReadInt32BigEndian(bytes);
         if (actual != magic)
             throw new InvalidDataException(
                 $"IDX file '{source}': magic number 0x{actual:X8}, expected 0x{magic:X8} (unsigned bytes, {dimensions} dimension{(dimensions == 1 ? "" : "s")})");
-        if (bytes.Length < headerLength)
-            throw new InvalidDataException($"IDX file '{source}': truncated header ({bytes.Length} of {headerLength} bytes)");
+        if (fileLength < headerLength || bytes.Length < headerLength)
+            throw new InvalidDataException($"IDX file '{source}': truncated header ({Math.Min(fileLength, bytes.Length)} of {headerLength} bytes)");
         var dims = new int[dimensions];
         for (int i = 0; i < dimensions; i++)
         {
-            dims[i] = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * i));
+            dims[i] = BinaryPrimitives.ReadInt32BigEndian(bytes[(4 + 4 * i)..]);
             if (dims[i] < 0)
                 throw new InvalidDataException($"IDX file '{source}': dimension {i} has negative size {dims[i]}");
         }
         return dims;
     }
 
-    private static void CheckLength(byte[] bytes, string source, long expected, string what)
+    private static void CheckLength(long fileLength, string source, long expected, string what)
     {
-        if (bytes.Length < expected)
-            throw new InvalidDataException($"IDX file '{source}': truncated: {what} need {expected} bytes, the file has {bytes.Length}");
-        if (bytes.Length > expected)
-            throw new InvalidDataException($"IDX file '{source}': {bytes.Length - expected} unexpected bytes after {what}");
+        if (fileLength < expected)
+            throw new InvalidDataException($"IDX file '{source}': truncated: {what} need {expected} bytes, the file has {fileLength}");
+        if (fileLength > expected)
+            throw new InvalidDataException($"IDX file '{source}': {fileLength - expected} unexpected bytes after {what}");
+    }
+
+    private static SafeFileHandle Open(string path)
+    {
+        try
+        {
+            return File.OpenHandle(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"IDX file '{path}': cannot read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads until <paramref name="destination"/> is full or the file ends; returns the bytes read.</summary>
+    private static int ReadAt(SafeFileHandle file, Span<byte> destination, long offset, string path)
+    {
+        int total = 0;
+        try
+        {
+            while (total < destination.Length)
+            {
+                int read = RandomAccess.Read(file, destination[total..], offset + total);
+                if (read == 0) break;
+                total += read;
+            }
+        }
+        catch (IOException e)
+        {
+            throw new InvalidDataException($"IDX file '{path}': cannot read: {e.Message}", e);
+        }
+        return total;
     }
 
     private static byte[] ReadAll(string path)

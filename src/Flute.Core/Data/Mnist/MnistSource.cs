@@ -5,11 +5,6 @@ public sealed class MnistSource : IDatasetSource
 {
     public string Name => "mnist";
 
-    public DatasetSplits Load(string? dataDir, FeatureScale scale, TextWriter log)
-    {
-        MnistFiles files = MnistFetcher.Ensure(dataDir, log);
-        Dataset train = MnistLoader.LoadTrain(files, scale);
-        Dataset test = MnistLoader.LoadTest(files, scale);
-        return new DatasetSplits(train, test, files.FetchSeconds);
-    }
+    public DatasetSplits Load(string? dataDir, FeatureScale scale, TextWriter log) =>
+        MnistLoader.LoadSplits(MnistFetcher.Ensure(dataDir, log), scale);
 }
