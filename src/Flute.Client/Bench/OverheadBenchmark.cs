@@ -42,14 +42,12 @@ public static class OverheadBenchmark
                 Console.Error.WriteLine($"flute: bench overhead: {cases[c].Label}: {e.Message}");
                 return ExitCodes.Failed;
             }
+            // Rewritten after every case, so an interrupted long benchmark keeps the rows it measured.
+            if (options.JsonPath is string partial) OverheadReport.WriteJson(partial, OverheadReport.Json(rows, options.Reps));
         }
 
         Console.Write(OverheadReport.Table(rows));
-        if (options.JsonPath is string json)
-        {
-            OverheadReport.WriteJson(json, OverheadReport.Json(rows, options.Reps));
-            Console.Error.WriteLine($"wrote {json}");
-        }
+        if (options.JsonPath is string json) Console.Error.WriteLine($"wrote {json}");
         return ExitCodes.Ok;
     }
 
