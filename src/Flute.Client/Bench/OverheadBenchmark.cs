@@ -51,6 +51,8 @@ public static class OverheadBenchmark
         return ExitCodes.Ok;
     }
 
+    private const int WarmupRounds = 3;
+
     private static async Task<OverheadRow> MeasureAsync(OverheadCase bench, string tag, int reps, string dataDir)
     {
         FluteConfig config = bench.Config;
@@ -71,6 +73,13 @@ public static class OverheadBenchmark
         using (var bare = new BareFedAvgLoop(config, data, model, trainers, threads))
         {
             parameters = bare.ParameterCount;
+            // One short untimed run of each side first: JIT compilation and first-touch of buffers
+            // are start-up costs, not per-round overhead, and would otherwise skew a 3-rep median.
+            FluteConfig warmup = ConfigJson.Deserialize(ConfigJson.Serialize(config));
+            warmup.Experiment.Rounds = Math.Min(config.Experiment.Rounds, WarmupRounds);
+            await flute.RunAsync(warmup, dataDir);
+            using (var bareWarmup = new BareFedAvgLoop(warmup, data, model, trainers, threads)) bareWarmup.Run();
+            Console.Error.WriteLine($"{tag} {bench.Label}: warmed up ({warmup.Experiment.Rounds} rounds each, not counted)");
             for (int rep = 1; rep <= reps; rep++)
             {
                 var (fluteSeconds, fluteWeights) = await flute.RunAsync(config, dataDir);

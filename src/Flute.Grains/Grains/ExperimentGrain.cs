@@ -216,25 +216,34 @@ public sealed partial class ExperimentGrain(
     {
         int total = context.Data.Test.Count;
         if (total == 0) return (double.NaN, double.NaN);
-        int slices = Math.Min(total, Math.Max(1, trainers.Trainers));
-        var calls = new Task<EvaluationResult>[slices];
+        // One work item per evaluation batch (at least one per trainer), with a bounded window in
+        // flight: a large model's slice then never waits in a trainer queue past the call timeout.
+        int slices = Math.Max(Math.Min(total, trainers.Trainers), (total + context.Config.Server.EvalBatchSize - 1) / context.Config.Server.EvalBatchSize);
+        int window = 2 * trainers.Trainers;
         var evaluator = GrainFactory.GetGrain<IEvaluationGrain>(context.ExperimentId);
+        var results = new EvaluationResult[slices];
+        var pending = new List<Task>(window);
         for (int s = 0; s < slices; s++)
         {
-            int start = (int)((long)total * s / slices), end = (int)((long)total * (s + 1) / slices);
-            calls[s] = evaluator.EvaluateAsync(new EvaluationRequest(context.ExperimentId, _version, start, end - start));
+            if (pending.Count == window) pending.Remove(await Task.WhenAny(pending));
+            int slice = s, start = (int)((long)total * s / slices), end = (int)((long)total * (s + 1) / slices);
+            pending.Add(EvaluateSliceAsync(evaluator, new EvaluationRequest(context.ExperimentId, _version, start, end - start), results, slice));
         }
-        EvaluationResult[] results = await Task.WhenAll(calls);
+        await Task.WhenAll(pending);
         long correct = 0, count = 0;
         double loss = 0;
         foreach (var r in results)
         {
+            // Summed in slice order, so the reported loss does not depend on completion order.
             correct += r.Correct;
             loss += r.LossSum;
             count += r.Count;
         }
         return ((double)correct / count, loss / count);
     }
+
+    private static async Task EvaluateSliceAsync(IEvaluationGrain evaluator, EvaluationRequest request, EvaluationResult[] results, int slice) =>
+        results[slice] = await evaluator.EvaluateAsync(request);
 
     private void Publish()
     {

@@ -5,12 +5,12 @@ namespace Flute.Client.Bench.Micro;
 
 /// <summary>
 /// The cost of handing work to a trainer thread and getting the result back (queue, torch thread-count
-/// setting, completion; plus one reflected call here): paid once per training job and per evaluation slice.
+/// setting, completion): paid once per training job and per evaluation slice.
 /// </summary>
 [BenchmarkCategory("trainer")]
 public class TrainerHopBenchmarks
 {
-    private static readonly Delegate Nothing = TrainerBridge.Work(static _ => 1);
+    private static readonly Func<TrainerContext, int> Nothing = static _ => 1;
     private TrainerPool _pool = null!;
 
     [GlobalSetup]
@@ -25,5 +25,5 @@ public class TrainerHopBenchmarks
 
     [Benchmark]
     [Headline("trainer_hop", HeadlineUnit.Microseconds)]
-    public int Hop() => TrainerBridge.RunAsync(_pool, Nothing).GetAwaiter().GetResult();
+    public int Hop() => _pool.RunAsync(Nothing).GetAwaiter().GetResult();
 }

@@ -19,13 +19,13 @@ public class WeightCopyBenchmarks
     private ModelSpec _spec = null!;
     private byte[] _weights = [];
     private byte[] _readBack = [];
-    private readonly Delegate _loadMany;
-    private readonly Delegate _readMany;
+    private readonly Func<TrainerContext, int> _loadMany;
+    private readonly Func<TrainerContext, int> _readMany;
 
     public WeightCopyBenchmarks()
     {
-        _loadMany = TrainerBridge.Work(LoadMany);
-        _readMany = TrainerBridge.Work(ReadMany);
+        _loadMany = LoadMany;
+        _readMany = ReadMany;
     }
 
     [Params("cnn-small", "logreg")]
@@ -49,23 +49,23 @@ public class WeightCopyBenchmarks
 
     [Benchmark(OperationsPerInvoke = CopiesPerHop)]
     [Headline("weights_load", HeadlineUnit.Microseconds)]
-    public int Load() => TrainerBridge.RunAsync(_pool, _loadMany).GetAwaiter().GetResult();
+    public int Load() => _pool.RunAsync(_loadMany).GetAwaiter().GetResult();
 
     [Benchmark(OperationsPerInvoke = CopiesPerHop)]
     [Headline("weights_read", HeadlineUnit.Microseconds)]
-    public int ReadBack() => TrainerBridge.RunAsync(_pool, _readMany).GetAwaiter().GetResult();
+    public int ReadBack() => _pool.RunAsync(_readMany).GetAwaiter().GetResult();
 
-    private int LoadMany(object context)
+    private int LoadMany(TrainerContext context)
     {
-        object replica = TrainerBridge.Replica(context, _spec);
-        for (int i = 0; i < CopiesPerHop; i++) TrainerBridge.LoadWeights(replica, _weights);
+        ModelReplica replica = context.Replica(_spec);
+        for (int i = 0; i < CopiesPerHop; i++) replica.LoadWeights(_weights);
         return CopiesPerHop;
     }
 
-    private int ReadMany(object context)
+    private int ReadMany(TrainerContext context)
     {
-        object replica = TrainerBridge.Replica(context, _spec);
-        for (int i = 0; i < CopiesPerHop; i++) TrainerBridge.ReadWeights(replica, _readBack);
+        ModelReplica replica = context.Replica(_spec);
+        for (int i = 0; i < CopiesPerHop; i++) replica.ReadWeights(_readBack);
         return CopiesPerHop;
     }
 }
