@@ -13,7 +13,11 @@ public sealed class StandaloneTrainer : IDisposable
     private StandaloneTrainer(ModelReplica replica) => _replica = replica;
 
     /// <summary>Builds the model on the calling thread.</summary>
-    public static StandaloneTrainer Create(ModelSpec spec) => new(ModelReplica.Create(spec));
+    public static StandaloneTrainer Create(ModelSpec spec)
+    {
+        NativeHeapTuning.Apply();
+        return new(ModelReplica.Create(spec));
+    }
 
     /// <summary>Where each parameter lives in a flat weight vector.</summary>
     public ModelLayout Layout => _replica.Layout;

@@ -25,6 +25,7 @@ public sealed class TrainerPool : IDisposable
         options.Validate();
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("weights are exchanged as little-endian float32 by memcpy");
+        NativeHeapTuning.Apply();
         threadsPerTrainer = options.ThreadsPerTrainer;
         threads = new Thread[options.Trainers];
         for (int i = 0; i < threads.Length; i++)
