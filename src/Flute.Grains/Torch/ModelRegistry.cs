@@ -16,8 +16,8 @@ public static class ModelRegistry
         {
             ["logreg"] = spec => new LogisticRegression(spec),
             ["mlp"] = spec => new Mlp(spec),
-            ["cnn"] = spec => new FemnistCnn(spec),
-            ["cnn-small"] = spec => new SmallCnn(spec),
+            ["cnn"] = TwoLayerCnn.Femnist,
+            ["cnn-small"] = TwoLayerCnn.Small,
         };
 
     /// <summary>Registered names, sorted (ordinal).</summary>
