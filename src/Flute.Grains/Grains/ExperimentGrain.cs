@@ -29,8 +29,6 @@ public sealed partial class ExperimentGrain(
     PayloadBufferPool payloads,
     ILogger<ExperimentGrain> logger) : Grain, IExperimentGrain
 {
-    private const int MetricsKept = 100_000;
-
     private ExperimentSpec? _spec;
     private ExperimentContext? _context;
     private ExperimentStatus _status = ExperimentStatus.NotStarted;
@@ -166,7 +164,7 @@ public sealed partial class ExperimentGrain(
 
         var metrics = new RoundMetrics(round, cohort.Length, tally.Folded, tally.MeanLoss, seconds,
             evalSeconds, accuracy, testLoss, tally.Rejected, tally.Retries);
-        if (_metrics.Count < MetricsKept) _metrics.Add(metrics);
+        _metrics.Add(metrics);
         LogRound(logger, context.ExperimentId, round, tally.Folded, tally.MeanLoss);
     }
 
@@ -259,7 +257,9 @@ public sealed partial class ExperimentGrain(
     /// <summary>Per-round counters; the loss mean is weighted by samples and summed exactly.</summary>
     private sealed class RoundTally
     {
-        private readonly FixedPointAccumulator _loss = new(1);
+        // 20 fraction bits: loss × samples summed over a cohort of thousands stays far inside the
+        // range (±2^43), with a resolution of 1e-6 — plenty for a reported mean.
+        private readonly FixedPointAccumulator _loss = new(1, fractionBits: 20);
         public int Folded;
         public int Rejected;
         public int Retries;
