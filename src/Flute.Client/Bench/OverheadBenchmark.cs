@@ -35,7 +35,7 @@ public static class OverheadBenchmark
         {
             try
             {
-                rows.Add(await MeasureAsync(cases[c], $"[{c + 1}/{cases.Count}]", options.Reps, dataDir));
+                rows.Add(await MeasureAsync(cases[c], $"[{c + 1}/{cases.Count}]", options.Reps, options.MinSeconds, dataDir));
             }
             catch (InvalidOperationException e)
             {
@@ -43,7 +43,7 @@ public static class OverheadBenchmark
                 return ExitCodes.Failed;
             }
             // Rewritten after every case, so an interrupted long benchmark keeps the rows it measured.
-            if (options.JsonPath is string partial) OverheadReport.WriteJson(partial, OverheadReport.Json(rows, options.Reps));
+            if (options.JsonPath is string partial) OverheadReport.WriteJson(partial, OverheadReport.Json(rows, options.Reps, options.MinSeconds));
         }
 
         Console.Write(OverheadReport.Table(rows));
@@ -53,7 +53,10 @@ public static class OverheadBenchmark
 
     private const int WarmupRounds = 3;
 
-    private static async Task<OverheadRow> MeasureAsync(OverheadCase bench, string tag, int reps, string dataDir)
+    /// <summary>Upper bound on repetitions when <c>--min-seconds</c> asks for more than <c>--reps</c>.</summary>
+    private const int MaxReps = 25;
+
+    private static async Task<OverheadRow> MeasureAsync(OverheadCase bench, string tag, int reps, double minSeconds, string dataDir)
     {
         FluteConfig config = bench.Config;
         int trainers = config.Silo.Trainers > 0 ? config.Silo.Trainers : Environment.ProcessorCount;
@@ -80,18 +83,21 @@ public static class OverheadBenchmark
             await flute.RunAsync(warmup, dataDir);
             using (var bareWarmup = new BareFedAvgLoop(warmup, data, model, trainers, threads)) bareWarmup.Run();
             Console.Error.WriteLine($"{tag} {bench.Label}: warmed up ({warmup.Experiment.Rounds} rounds each, not counted)");
-            for (int rep = 1; rep <= reps; rep++)
+            // At least `reps` repetitions, and more (up to MaxReps) until each side has run for
+            // `minSeconds`: a sub-second case then gets a median of many alternations instead of
+            // three, which this machine's noise cannot pin down.
+            for (int rep = 1; rep <= reps || (rep <= MaxReps && Math.Min(fluteRuns.Sum(), bareRuns.Sum()) < minSeconds); rep++)
             {
                 var (fluteSeconds, fluteWeights) = await flute.RunAsync(config, dataDir);
                 fluteRuns.Add(fluteSeconds);
-                Console.Error.WriteLine($"{tag} {bench.Label} rep {rep}/{reps}: flute {fluteSeconds:0.000} s");
+                Console.Error.WriteLine($"{tag} {bench.Label} rep {rep}: flute {fluteSeconds:0.000} s");
 
                 var (bareSeconds, bareWeights, bareSteps) = bare.Run();
                 bareRuns.Add(bareSeconds);
                 steps = bareSteps;
                 double diff = OverheadRow.MaxAbsDiff(fluteWeights, bareWeights);
                 maxDiff = double.IsNaN(diff) || double.IsNaN(maxDiff) ? double.NaN : Math.Max(maxDiff, diff);
-                Console.Error.WriteLine($"{tag} {bench.Label} rep {rep}/{reps}: bare  {bareSeconds:0.000} s, max |dw| {diff:0.0e+0}");
+                Console.Error.WriteLine($"{tag} {bench.Label} rep {rep}: bare  {bareSeconds:0.000} s, max |dw| {diff:0.0e+0}");
             }
         }
 

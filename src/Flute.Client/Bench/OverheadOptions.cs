@@ -6,18 +6,20 @@ namespace Flute.Client.Bench;
 internal sealed record OverheadOptions(
     IReadOnlyList<string> Configs,
     int Reps,
+    double MinSeconds,
     int? Rounds,
     IReadOnlyList<string> Overrides,
     string? JsonPath,
     string? DataDir)
 {
-    public const string Usage = "bench overhead [CONFIG ...] [--reps N] [--rounds N] [--set key.path=value ...] [--json FILE] [--data-dir DIR]";
+    public const string Usage = "bench overhead [CONFIG ...] [--reps N] [--min-seconds S] [--rounds N] [--set key.path=value ...] [--json FILE] [--data-dir DIR]";
 
     public static OverheadOptions Parse(ReadOnlySpan<string> args)
     {
         var configs = new List<string>();
         var overrides = new List<string>();
         int reps = 3;
+        double minSeconds = 10;
         int? rounds = null;
         string? json = null, dataDir = null;
         for (int i = 0; i < args.Length; i++)
@@ -27,6 +29,11 @@ internal sealed record OverheadOptions(
             {
                 case "--reps": reps = PositiveInt(args, ref i); break;
                 case "--rounds": rounds = PositiveInt(args, ref i); break;
+                case "--min-seconds":
+                    string text = Value(args, ref i);
+                    minSeconds = double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out double v) && v >= 0 && double.IsFinite(v)
+                        ? v : throw new UsageException($"--min-seconds: expected a number ≥ 0, found '{text}'");
+                    break;
                 case "--set": overrides.Add(Value(args, ref i)); break;
                 case "--json": json = Value(args, ref i); break;
                 case "--data-dir": dataDir = Value(args, ref i); break;
@@ -36,7 +43,7 @@ internal sealed record OverheadOptions(
                     break;
             }
         }
-        return new OverheadOptions(configs, reps, rounds, overrides, json, dataDir);
+        return new OverheadOptions(configs, reps, minSeconds, rounds, overrides, json, dataDir);
     }
 
     private static int PositiveInt(ReadOnlySpan<string> args, ref int i)

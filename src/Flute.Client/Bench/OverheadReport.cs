@@ -46,7 +46,7 @@ internal static class OverheadReport
         return text.ToString();
     }
 
-    public static JsonObject Json(IReadOnlyList<OverheadRow> rows, int reps)
+    public static JsonObject Json(IReadOnlyList<OverheadRow> rows, int reps, double minSeconds)
     {
         var array = new JsonArray();
         foreach (var r in rows)
@@ -74,6 +74,7 @@ internal static class OverheadReport
         {
             ["benchmark"] = "overhead",
             ["reps"] = reps,
+            ["min_seconds"] = minSeconds,
             ["machine"] = Machine(),
             ["rows"] = array,
         };

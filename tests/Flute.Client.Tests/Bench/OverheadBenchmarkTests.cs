@@ -38,7 +38,7 @@ public sealed class OverheadBenchmarkTests : IDisposable
     {
         string config = Write("tiny.yaml", TinyConfig);
 
-        var result = FluteProcess.Run(_dir, "bench", "overhead", config, "--reps", "1", "--rounds", "2", "--json", "out.json");
+        var result = FluteProcess.Run(_dir, "bench", "overhead", config, "--reps", "1", "--min-seconds", "0", "--rounds", "2", "--json", "out.json");
 
         Assert.True(result.ExitCode == 0, result.StdErr);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "out.json")));
@@ -69,9 +69,28 @@ public sealed class OverheadBenchmarkTests : IDisposable
         Assert.Contains(result.StdOut.Split('\n'), line => line.StartsWith("tiny.yaml ", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Short_cases_repeat_until_each_side_has_run_for_min_seconds()
+    {
+        string config = Write("tiny.yaml", TinyConfig);
+
+        var result = FluteProcess.Run(_dir, "bench", "overhead", config, "--reps", "1", "--min-seconds", "0.3", "--rounds", "2", "--json", "out.json");
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "out.json")));
+        JsonElement row = json.RootElement.GetProperty("rows")[0];
+        double[] flute = row.GetProperty("flute_runs").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        double[] bare = row.GetProperty("bare_runs").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(flute.Length, bare.Length);
+        // Either both sides reached 0.3 s in total, or the 25-repetition cap stopped it.
+        Assert.True(flute.Length == 25 || (flute.Sum() >= 0.3 && bare.Sum() >= 0.3), $"{flute.Length} reps, {flute.Sum()} / {bare.Sum()} s");
+        Assert.True(flute.Length > 1, $"{flute.Length} reps");
+    }
+
     [Theory]
     [InlineData("--bogus")]
     [InlineData("--reps", "0")]
+    [InlineData("--min-seconds", "-1")]
     [InlineData("--rounds", "x")]
     [InlineData("--json")]
     [InlineData("missing.yaml")]
