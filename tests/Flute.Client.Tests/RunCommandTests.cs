@@ -8,27 +8,7 @@ namespace Flute.Client.Tests;
 /// </summary>
 public sealed class RunCommandTests : IDisposable
 {
-    private const string SmallConfig = """
-        experiment:
-          name: cli-small
-          seed: 3
-          rounds: 3
-        data:
-          dataset: mnist
-          partition: iid
-          num_clients: 50
-        model:
-          name: logreg
-        client:
-          lr: 0.05
-          batch_size: 16
-          max_samples: 64
-        server:
-          clients_per_round: 5
-          eval_every: 2
-        silo:
-          trainers: 2
-        """;
+    private static readonly string SmallConfig = TestConfigs.SmallMnist("cli-small", evalEvery: 2);
 
     private readonly string _dir = Directory.CreateTempSubdirectory("flute-cli-").FullName;
 

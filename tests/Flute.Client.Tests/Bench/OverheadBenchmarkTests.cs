@@ -8,26 +8,7 @@ namespace Flute.Client.Tests.Bench;
 /// </summary>
 public sealed class OverheadBenchmarkTests : IDisposable
 {
-    private const string TinyConfig = """
-        experiment:
-          name: bench-tiny
-          seed: 3
-          rounds: 3
-        data:
-          dataset: mnist
-          partition: iid
-          num_clients: 50
-        model:
-          name: logreg
-        client:
-          lr: 0.05
-          batch_size: 16
-          max_samples: 64
-        server:
-          clients_per_round: 5
-        silo:
-          trainers: 2
-        """;
+    private static readonly string TinyConfig = TestConfigs.SmallMnist("bench-tiny");
 
     private readonly string _dir = Directory.CreateTempSubdirectory("flute-bench-").FullName;
 
