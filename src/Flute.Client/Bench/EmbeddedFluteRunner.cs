@@ -2,9 +2,7 @@ using System.Runtime.InteropServices;
 using Flute.Client.Cli;
 using Flute.Core.Configuration;
 using Flute.Grains.Hosting;
-using Flute.Grains.Runtime;
 using Flute.Interfaces;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Flute.Client.Bench;
 
@@ -43,29 +41,21 @@ internal sealed class EmbeddedFluteRunner : IAsyncDisposable
         string id = $"bench-overhead-{_runTag}-{++_runs}";
         var spec = new ExperimentSpec(id, ConfigJson.Serialize(config), dataDir);
         var experiment = _silo.Grains.GetGrain<IExperimentGrain>(id);
-        var contexts = _silo.Services.GetRequiredService<ExperimentContextCache>();
-        try
+        await experiment.StartAsync(spec);
+        ExperimentProgress progress;
+        while (true)
         {
-            await experiment.StartAsync(spec);
-            ExperimentProgress progress;
-            while (true)
-            {
-                // Only the status is needed: asking past the last round returns no metrics.
-                progress = await experiment.GetProgressAsync(int.MaxValue);
-                if (progress.Status is ExperimentStatus.Finished or ExperimentStatus.Failed or ExperimentStatus.Paused) break;
-                await Task.Delay(PollInterval);
-            }
-            if (progress.Status != ExperimentStatus.Finished)
-                throw new InvalidOperationException($"experiment {id} ended {progress.Status.ToString().ToLowerInvariant()} in round {progress.RoundsCompleted + 1}: {progress.Error}");
-            // Version v is the global model after v rounds.
-            byte[] weights = (await experiment.GetModelAsync(progress.RoundsCompleted)).Value;
-            return (progress.RoundsSeconds, MemoryMarshal.Cast<byte, float>(weights).ToArray());
+            // Only the status is needed: asking past the last round returns no metrics.
+            progress = await experiment.GetProgressAsync(int.MaxValue);
+            if (progress.Status is ExperimentStatus.Finished or ExperimentStatus.Failed or ExperimentStatus.Paused) break;
+            await Task.Delay(PollInterval);
         }
-        finally
-        {
-            // Each repetition loads its own copy of the data; drop it so repetitions do not pile up.
-            contexts.Remove(id);
-        }
+        if (progress.Status != ExperimentStatus.Finished)
+            throw new InvalidOperationException($"experiment {id} ended {progress.Status.ToString().ToLowerInvariant()} in round {progress.RoundsCompleted + 1}: {progress.Error}");
+        // Version v is the global model after v rounds. (The grain drops the silo's copy of the
+        // data when it finishes, so repetitions do not pile up.)
+        byte[] weights = (await experiment.GetModelAsync(progress.RoundsCompleted)).Value;
+        return (progress.RoundsSeconds, MemoryMarshal.Cast<byte, float>(weights).ToArray());
     }
 
     public ValueTask DisposeAsync() => _silo.DisposeAsync();

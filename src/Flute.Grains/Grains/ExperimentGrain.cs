@@ -102,6 +102,7 @@ public sealed partial class ExperimentGrain(
             if (_round >= _context.Config.Experiment.Rounds)
             {
                 _status = ExperimentStatus.Finished;
+                ReleaseSiloCaches();
                 LogFinished(logger, _context.ExperimentId, _round, ModelSha256());
             }
             else
@@ -112,6 +113,7 @@ public sealed partial class ExperimentGrain(
         catch (Exception e)
         {
             _status = ExperimentStatus.Failed;
+            ReleaseSiloCaches();
             _error = e is AggregateException { InnerException: { } inner } ? inner.Message : e.Message;
             LogFailed(logger, e, _context.ExperimentId, _round + 1);
         }
@@ -242,6 +244,17 @@ public sealed partial class ExperimentGrain(
 
     private static async Task EvaluateSliceAsync(IEvaluationGrain evaluator, EvaluationRequest request, EvaluationResult[] results, int slice) =>
         results[slice] = await evaluator.EvaluateAsync(request);
+
+    /// <summary>
+    /// A finished or failed experiment trains no more: drop this silo's copy of its data and its
+    /// cached weights (the grain keeps its own last versions for <see cref="GetModelAsync"/>).
+    /// </summary>
+    private void ReleaseSiloCaches()
+    {
+        string id = this.GetPrimaryKeyString();
+        contexts.Remove(id);
+        models.Remove(id);
+    }
 
     private void Publish()
     {

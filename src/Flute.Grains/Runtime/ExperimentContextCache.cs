@@ -15,13 +15,18 @@ public sealed class ExperimentContextCache(TrainerPool pool)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ExperimentContext>>> _contexts = new();
 
+    /// <remarks>Called once per client per round: a built context is returned without allocating.</remarks>
     public Task<ExperimentContext> GetAsync(string experimentId, IGrainFactory grains) =>
+        TryGetBuilt(experimentId) ??
         GetOrAdd(experimentId, async () => await BuildAsync(await grains.GetGrain<IExperimentGrain>(experimentId).GetSpecAsync()));
 
     public Task<ExperimentContext> GetAsync(ExperimentSpec spec) =>
-        GetOrAdd(spec.ExperimentId, () => BuildAsync(spec));
+        TryGetBuilt(spec.ExperimentId) ?? GetOrAdd(spec.ExperimentId, () => BuildAsync(spec));
 
     public void Remove(string experimentId) => _contexts.TryRemove(experimentId, out _);
+
+    private Task<ExperimentContext>? TryGetBuilt(string experimentId) =>
+        _contexts.TryGetValue(experimentId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value : null;
 
     private async Task<ExperimentContext> GetOrAdd(string experimentId, Func<Task<ExperimentContext>> build)
     {

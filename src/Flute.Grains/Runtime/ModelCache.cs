@@ -21,7 +21,13 @@ public sealed class ModelCache
     /// <summary>Weight bytes fetched from experiment grains so far.</summary>
     public long BytesFetched => Interlocked.Read(ref _bytesFetched);
 
-    public async Task<byte[]> GetAsync(string experimentId, long version, IGrainFactory grains)
+    /// <remarks>Called once per client per round: a cached version is returned without allocating.</remarks>
+    public Task<byte[]> GetAsync(string experimentId, long version, IGrainFactory grains) =>
+        _entries.TryGetValue((experimentId, version), out var cached) && cached.IsValueCreated && cached.Value.IsCompletedSuccessfully
+            ? cached.Value
+            : GetOrFetchAsync(experimentId, version, grains);
+
+    private async Task<byte[]> GetOrFetchAsync(string experimentId, long version, IGrainFactory grains)
     {
         var key = (experimentId, version);
         var lazy = _entries.GetOrAdd(key, k => new Lazy<Task<byte[]>>(() => FetchAsync(k.Experiment, k.Version, grains)));
