@@ -30,13 +30,13 @@ internal sealed record OverheadOptions(
                 case "--reps": reps = PositiveInt(args, ref i); break;
                 case "--rounds": rounds = PositiveInt(args, ref i); break;
                 case "--min-seconds":
-                    string text = Value(args, ref i);
+                    string text = OptionValues.Next(args, ref i);
                     minSeconds = double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out double v) && v >= 0 && double.IsFinite(v)
                         ? v : throw new UsageException($"--min-seconds: expected a number ≥ 0, found '{text}'");
                     break;
-                case "--set": overrides.Add(Value(args, ref i)); break;
-                case "--json": json = Value(args, ref i); break;
-                case "--data-dir": dataDir = Value(args, ref i); break;
+                case "--set": overrides.Add(OptionValues.Next(args, ref i)); break;
+                case "--json": json = OptionValues.Next(args, ref i); break;
+                case "--data-dir": dataDir = OptionValues.Next(args, ref i); break;
                 default:
                     if (arg.StartsWith('-')) throw new UsageException($"bench overhead: unknown option '{arg}' (usage: flute {Usage})");
                     configs.Add(arg);
@@ -49,13 +49,7 @@ internal sealed record OverheadOptions(
     private static int PositiveInt(ReadOnlySpan<string> args, ref int i)
     {
         string name = args[i];
-        string value = Value(args, ref i);
+        string value = OptionValues.Next(args, ref i);
         return int.TryParse(value, out int n) && n >= 1 ? n : throw new UsageException($"{name}: expected an integer ≥ 1, found '{value}'");
-    }
-
-    private static string Value(ReadOnlySpan<string> args, ref int i)
-    {
-        if (i + 1 >= args.Length) throw new UsageException($"{args[i]}: missing value");
-        return args[++i];
     }
 }

@@ -19,12 +19,12 @@ public sealed record RunArguments(
             string arg = args[i];
             switch (arg)
             {
-                case "--id": id = Value(args, ref i); break;
-                case "--out": outDir = Value(args, ref i); break;
-                case "--data-dir": dataDir = Value(args, ref i); break;
-                case "--set": overrides.Add(Value(args, ref i)); break;
+                case "--id": id = OptionValues.Next(args, ref i); break;
+                case "--out": outDir = OptionValues.Next(args, ref i); break;
+                case "--data-dir": dataDir = OptionValues.Next(args, ref i); break;
+                case "--set": overrides.Add(OptionValues.Next(args, ref i)); break;
                 case "--seed":
-                    string s = Value(args, ref i);
+                    string s = OptionValues.Next(args, ref i);
                     seed = ulong.TryParse(s, out ulong v) ? v : throw new UsageException($"--seed: expected a non-negative integer, found '{s}'");
                     break;
                 default:
@@ -39,11 +39,5 @@ public sealed record RunArguments(
             throw new UsageException($"--id: expected a name without '/', found '{id}'");
         if (seed is ulong n) overrides.Insert(0, $"experiment.seed={n}");
         return new RunArguments(config, id, outDir, seed, dataDir, overrides);
-    }
-
-    private static string Value(ReadOnlySpan<string> args, ref int i)
-    {
-        if (i + 1 >= args.Length) throw new UsageException($"{args[i]}: missing value");
-        return args[++i];
     }
 }

@@ -13,17 +13,11 @@ public sealed record MicroArguments(string? JsonPath, IReadOnlyList<string> Filt
         {
             switch (args[i])
             {
-                case "--json": json = Value(args, ref i); break;
-                case "--filter": filters.Add(Value(args, ref i)); break;
+                case "--json": json = OptionValues.Next(args, ref i, "bench micro"); break;
+                case "--filter": filters.Add(OptionValues.Next(args, ref i, "bench micro")); break;
                 default: throw new UsageException($"bench micro: unknown argument '{args[i]}' (options: --json FILE, --filter NAME)");
             }
         }
         return new MicroArguments(json, filters);
-    }
-
-    private static string Value(ReadOnlySpan<string> args, ref int i)
-    {
-        if (i + 1 >= args.Length || args[i + 1].Length == 0) throw new UsageException($"bench micro: {args[i]}: missing value");
-        return args[++i];
     }
 }
