@@ -14,7 +14,7 @@ namespace Flute.Core.Persistence;
 /// Advisory and local: it excludes processes on this machine that take the same lock (not network file
 /// systems without flock support, and not when DOTNET_SYSTEM_IO_DISABLEFILELOCKING is set).
 /// </remarks>
-public sealed class ExperimentLock : IDisposable
+public sealed class ExperimentLock : IExperimentLock, IDisposable
 {
     private readonly FileStream _handle;
 
@@ -65,6 +65,19 @@ public sealed class ExperimentLock : IDisposable
         return new ExperimentLock(experimentId, path, handle);
     }
 
+    /// <inheritdoc />
+    public string Location => Path;
+
+    /// <inheritdoc />
+    public Task<string> Lost { get; } = new TaskCompletionSource<string>().Task;
+
     /// <summary>Releases the lock (the file stays).</summary>
     public void Dispose() => _handle.Dispose();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        _handle.Dispose();
+        return ValueTask.CompletedTask;
+    }
 }
