@@ -36,14 +36,25 @@ public static class FederatedDataFactory
     /// Splits already loaded data. A partitioner that pools the test set gets train and test
     /// concatenated and standardized per feature over their raw stored values
     /// (<see cref="FeatureStandardizer"/>; any transform they had is replaced); any other
-    /// partitioner splits <paramref name="train"/> and keeps <paramref name="test"/>.
+    /// partitioner splits <paramref name="train"/> and keeps <paramref name="test"/>. With
+    /// data.validation_fraction above 0 a validation split is held out (<see cref="HoldOut"/>).
     /// </summary>
     public static FederatedData Partition(IPartitioner partitioner, Dataset train, Dataset test, DataSection data, ulong seed)
     {
+        double fraction = data.ValidationFraction;
         if (!partitioner.PoolsTestSet)
         {
+            Dataset? validation = null;
+            if (fraction > 0)
+            {
+                // Held out before the partitioner runs, so it splits only what remains.
+                int[] heldOut = ValidationSplit.Draw(train.Count, fraction, seed);
+                string baseName = train.Name.EndsWith("-train", StringComparison.Ordinal) ? train.Name[..^"-train".Length] : train.Name;
+                validation = train.Select($"{baseName}-validation", heldOut);
+                train = train.Select(train.Name, ValidationSplit.Complement(train.Count, heldOut));
+            }
             PartitionResult split = partitioner.Split(train.Labels, train.ClassCount, data, seed);
-            return new FederatedData(train, split.ClientTrain, test);
+            return new FederatedData(train, split.ClientTrain, test, validation);
         }
 
         string name = train.Name.EndsWith("-train", StringComparison.Ordinal) ? train.Name[..^"-train".Length] + "-pooled" : train.Name + "-pooled";
@@ -51,7 +62,33 @@ public static class FederatedDataFactory
         PartitionResult pooled = partitioner.Split(pool.Labels, pool.ClassCount, data, seed);
         if (pooled.TestIndices is null)
             throw new InvalidOperationException($"partition '{partitioner.Name}' pools the test set but returned no test indices");
-        return new FederatedData(pool, pooled.ClientTrain, pool.Select($"{pool.Name}-test", pooled.TestIndices));
+        Dataset testSet = pool.Select($"{pool.Name}-test", pooled.TestIndices);
+        return fraction > 0
+            ? HoldOut(pool, pooled.ClientTrain, pooled.TestIndices, testSet, fraction, seed)
+            : new FederatedData(pool, pooled.ClientTrain, testSet);
+    }
+
+    /// <summary>
+    /// The validation split of a pooling partition. The partitioner draws the test set from the
+    /// pool, so the split cannot come first: it is drawn from the pooled samples outside the test
+    /// set and then removed from the clients' shards. The test set stays what it is at fraction 0,
+    /// and the training pool loses the held-out samples so no client index can reach them.
+    /// </summary>
+    private static FederatedData HoldOut(Dataset pool, int[][] shards, int[] testIndices, Dataset test, double fraction, ulong seed)
+    {
+        int[] candidates = ValidationSplit.Complement(pool.Count, testIndices);
+        int[] heldOut = ValidationSplit.Draw(candidates.Length, fraction, seed);
+        for (int i = 0; i < heldOut.Length; i++) heldOut[i] = candidates[heldOut[i]];
+        int[] kept = ValidationSplit.Complement(pool.Count, heldOut);
+
+        var position = new int[pool.Count];
+        Array.Fill(position, -1);
+        for (int i = 0; i < kept.Length; i++) position[kept[i]] = i;
+        int[][] clients = shards
+            .Select(shard => shard.Where(i => position[i] >= 0).Select(i => position[i]).ToArray())
+            .ToArray();
+
+        return new FederatedData(pool.Select(pool.Name, kept), clients, test, pool.Select($"{pool.Name}-validation", heldOut));
     }
 
     /// <summary>

@@ -14,4 +14,6 @@ public enum StreamPurpose : ulong
     Noise = 6,
     Torch = 7,
     Evaluation = 8,
+    /// <summary>The samples data.validation_fraction holds out of the training pool.</summary>
+    Validation = 9,
 }
