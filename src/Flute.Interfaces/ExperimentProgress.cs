@@ -22,7 +22,14 @@ public sealed record RoundMetrics(
     [property: Id(6)] double? TestAccuracy,
     [property: Id(7)] double? TestLoss,
     [property: Id(8)] int Rejected,
-    [property: Id(9)] int Retries);
+    [property: Id(9)] int Retries)
+{
+    /// <summary>Accuracy on the validation split (data.validation_fraction), when evaluated.</summary>
+    [Id(10)] public double? ValidationAccuracy { get; init; }
+
+    /// <summary>Mean loss on the validation split, when evaluated.</summary>
+    [Id(11)] public double? ValidationLoss { get; init; }
+}
 
 /// <summary>Where an experiment stands, with the metrics of rounds the caller has not seen yet.</summary>
 [GenerateSerializer, Immutable, Alias("Flute.ExperimentProgress")]
@@ -33,4 +40,11 @@ public sealed record ExperimentProgress(
     [property: Id(3)] IReadOnlyList<RoundMetrics> NewRounds,
     [property: Id(4)] string? Error,
     [property: Id(5)] string? ModelSha256,
-    [property: Id(6)] double RoundsSeconds);
+    [property: Id(6)] double RoundsSeconds)
+{
+    /// <summary>True when the experiment stopped because its store could not be written (CLI exit code 3); the last committed round is intact.</summary>
+    [Id(7)] public bool StorageFailure { get; init; }
+
+    /// <summary>The last committed round when the grain was (re)started in this process; rounds before it were run earlier.</summary>
+    [Id(8)] public int ResumedFromRound { get; init; }
+}

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Flute.Grains.Hosting;
+using Flute.Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,7 +24,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <summary>Builds the silo without starting it, so silo-local services can be warmed up meanwhile.</summary>
-    public static EmbeddedSilo Create(FluteSiloOptions options)
+    public static EmbeddedSilo Create(FluteSiloOptions options, FluteStorageOptions? storage = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -33,6 +34,9 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         // single-process run; real warnings from Flute and Orleans still show.
         builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+        // Storage failures are reported once, as the run's one-line error (exit code 3).
+        builder.Logging.AddFilter("Orleans.Storage", LogLevel.None);
+        builder.Logging.AddFilter("Orleans.Core.StateStorageBridge", LogLevel.None);
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort(), serviceId: "flute", clusterId: $"flute-embedded-{Environment.ProcessId}");
@@ -41,6 +45,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
                 o.Trainers = options.Trainers;
                 o.ThreadsPerTrainer = options.ThreadsPerTrainer;
             });
+            silo.AddFluteStorage(storage ?? new FluteStorageOptions { Kind = StorageKind.None });
         });
         return new EmbeddedSilo(builder.Build());
     }

@@ -8,4 +8,6 @@ public static class ExitCodes
     public const int Failed = 1;
     /// <summary>Bad input: command line, config, or data location.</summary>
     public const int BadInput = 2;
+    /// <summary>The store could not be reached or written after bounded retries; the last committed round is intact.</summary>
+    public const int StorageUnavailable = 3;
 }

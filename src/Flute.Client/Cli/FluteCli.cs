@@ -1,4 +1,5 @@
 using Flute.Core.Configuration;
+using Flute.Core.Persistence;
 
 namespace Flute.Client.Cli;
 
@@ -10,10 +11,23 @@ public static class FluteCli
 
         commands:
           run CONFIG [--id ID] [--out DIR] [--seed N] [--data-dir DIR] [--set key.path=value ...]
-                     run an experiment on an embedded in-process silo
+                     run an experiment on an embedded in-process silo, committing every round
+          resume ID [--rounds N] [--config FILE] [--set k=v ...] [--force-config]
+          resume ID --from-round R --id NEW
+                     continue from the last committed round, or start NEW from a kept round of ID
+          pause ID [--no-wait]
+                     stop a running experiment at its next round boundary (Ctrl+C in its terminal does the same)
+          list       experiments in the store
+          status ID  one experiment: status, rounds, last metrics, kept rounds, store location
+          export ID [--round R|best|latest] --format torchsharp|pytorch --out FILE
+                     the global model as a TorchSharp weights file or a PyTorch state dict
           bench NAME [options]
                      benchmarks: overhead (Flute vs a bare loop), micro (hot paths); see docs/performance.md
           version    print the version
+
+        storage options (all experiment commands): --storage local|azure|none, --store DIR (default .flute),
+          --azure-connection STRING (else the environment variable FLUTE_AZURE_STORAGE)
+        exit codes: 0 ok (finished or paused), 1 experiment failed, 2 bad input, 3 storage unreachable
 
         docs: README.md, docs/cli.md, docs/configuration.md
         """;
@@ -30,6 +44,11 @@ public static class FluteCli
             return args[0] switch
             {
                 "run" => await RunCommand.ExecuteAsync(RunArguments.Parse(args.AsSpan(1))),
+                "resume" => await ResumeCommand.ExecuteAsync(args[1..]),
+                "pause" => await PauseCommand.ExecuteAsync(args[1..]),
+                "list" => await InspectCommands.ListAsync(args[1..]),
+                "status" => await InspectCommands.StatusAsync(args[1..]),
+                "export" => await InspectCommands.ExportAsync(args[1..]),
                 "bench" => await Bench.BenchCommand.ExecuteAsync(args[1..]),
                 "version" or "--version" => PrintVersion(),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try: flute --help)"),
@@ -45,7 +64,24 @@ public static class FluteCli
             Console.Error.WriteLine(e.Message);
             return ExitCodes.BadInput;
         }
+        catch (StorageUnavailableException e)
+        {
+            Console.Error.WriteLine($"flute: {OneLine(e.Message)}");
+            return ExitCodes.StorageUnavailable;
+        }
+        catch (CorruptCheckpointException e)
+        {
+            Console.Error.WriteLine($"flute: {OneLine(e.Message)}");
+            return ExitCodes.Failed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"flute: storage error: {OneLine(e.Message)}");
+            return ExitCodes.StorageUnavailable;
+        }
     }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
     private static int PrintVersion()
     {

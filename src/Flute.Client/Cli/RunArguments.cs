@@ -7,19 +7,22 @@ public sealed record RunArguments(
     string? OutDir,
     ulong? Seed,
     string? DataDir,
-    IReadOnlyList<string> Overrides)
+    IReadOnlyList<string> Overrides,
+    StorageArguments Storage)
 {
     public static RunArguments Parse(ReadOnlySpan<string> args)
     {
         string? config = null, id = null, outDir = null, dataDir = null;
         ulong? seed = null;
         var overrides = new List<string>();
+        var storage = new StorageArguments();
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
+            if (storage.TryParse(args, ref i)) continue;
             switch (arg)
             {
-                case "--id": id = OptionValues.Next(args, ref i); break;
+                case "--id": id = ExperimentIds.Check(OptionValues.Next(args, ref i), "--id"); break;
                 case "--out": outDir = OptionValues.Next(args, ref i); break;
                 case "--data-dir": dataDir = OptionValues.Next(args, ref i); break;
                 case "--set": overrides.Add(OptionValues.Next(args, ref i)); break;
@@ -35,9 +38,21 @@ public sealed record RunArguments(
             }
         }
         if (config is null) throw new UsageException("run: missing CONFIG (e.g. flute run examples/mnist-cnn.yaml)");
-        if (id is not null && (id.Length == 0 || id.IndexOfAny(['/', '\\', '\0']) >= 0 || id is "." or ".."))
-            throw new UsageException($"--id: expected a name without '/', found '{id}'");
         if (seed is ulong n) overrides.Insert(0, $"experiment.seed={n}");
-        return new RunArguments(config, id, outDir, seed, dataDir, overrides);
+        return new RunArguments(config, id, outDir, seed, dataDir, overrides, storage);
     }
+}
+
+/// <summary>Experiment ids: they name files and blobs, so they are kept to a safe alphabet.</summary>
+public static partial class ExperimentIds
+{
+    public static string Check(string id, string option)
+    {
+        if (!Pattern().IsMatch(id))
+            throw new UsageException($"{option}: expected 1 to 128 letters, digits, '.', '_' or '-' (not starting with '.'), found '{id}'");
+        return id;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")]
+    private static partial System.Text.RegularExpressions.Regex Pattern();
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Flute.Grains.Storage;
 using Flute.Interfaces;
 
 namespace Flute.Client.Cli;
@@ -9,34 +10,30 @@ public sealed class RunOutputs : IDisposable
 {
     private readonly StreamWriter _metrics;
 
-    public RunOutputs(string directory)
+    /// <summary>
+    /// Starts metrics.jsonl afresh, or — for a resume — with exactly <paramref name="history"/> (the
+    /// committed rounds, written atomically first), so rounds a crash left half-written or
+    /// uncommitted disappear and none is duplicated.
+    /// </summary>
+    public RunOutputs(string directory, IReadOnlyList<RoundMetrics>? history = null)
     {
         Directory.CreateDirectory(directory);
         DirectoryPath = directory;
-        _metrics = new StreamWriter(Path.Combine(directory, "metrics.jsonl"), append: false, new UTF8Encoding(false));
+        string path = Path.Combine(directory, "metrics.jsonl");
+        if (history is not null)
+        {
+            string temp = path + ".tmp";
+            File.WriteAllBytes(temp, MetricsJson.EncodeHistory(history));
+            File.Move(temp, path, overwrite: true);
+        }
+        _metrics = new StreamWriter(path, append: history is not null, new UTF8Encoding(false));
     }
 
     public string DirectoryPath { get; }
 
     public void Append(RoundMetrics m)
     {
-        var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("round", m.Round);
-            json.WriteNumber("sampled", m.Sampled);
-            json.WriteNumber("clients", m.Clients);
-            WriteNumber(json, "train_loss", m.TrainLoss);
-            json.WriteNumber("seconds", Math.Round(m.Seconds, 6));
-            if (m.Rejected > 0) json.WriteNumber("rejected", m.Rejected);
-            if (m.Retries > 0) json.WriteNumber("retries", m.Retries);
-            if (m.EvalSeconds is double e) json.WriteNumber("eval_seconds", Math.Round(e, 6));
-            if (m.TestAccuracy is double a) WriteNumber(json, "test_accuracy", a);
-            if (m.TestLoss is double l) WriteNumber(json, "test_loss", l);
-            json.WriteEndObject();
-        }
-        _metrics.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+        _metrics.WriteLine(MetricsJson.Line(m));
         _metrics.Flush();
     }
 

@@ -63,6 +63,49 @@ public static class ConfigJson
     public static string Hash(FluteConfig config) =>
         System.Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Serialize(config))));
 
+    /// <summary>
+    /// The keys (full paths, schema order) whose values differ between two configs, leaving out
+    /// <see cref="ConfigSchema.ResumeNeutralKeys"/>: empty means a resume under <paramref name="proposed"/>
+    /// computes the same model as <paramref name="stored"/> would have.
+    /// </summary>
+    public static IReadOnlyList<string> ResultDifferences(FluteConfig stored, FluteConfig proposed)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(proposed);
+        var different = new List<string>();
+        foreach (ConfigKey key in ConfigSchema.Keys)
+        {
+            if (ConfigSchema.ResumeNeutralKeys.Contains(key.Path)) continue;
+            if (ValueJson(key, stored) != ValueJson(key, proposed)) different.Add(key.Path);
+        }
+        return different;
+    }
+
+    /// <summary>Lower-case hex SHA-256 over the keys that determine results (all but <see cref="ConfigSchema.ResumeNeutralKeys"/>).</summary>
+    public static string ResultHash(FluteConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var text = new StringBuilder();
+        foreach (ConfigKey key in ConfigSchema.Keys)
+        {
+            if (ConfigSchema.ResumeNeutralKeys.Contains(key.Path)) continue;
+            text.Append(key.Path).Append('=').Append(ValueJson(key, config)).Append('\n');
+        }
+        return System.Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private static string ValueJson(ConfigKey key, FluteConfig config)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            key.WriteJson(writer, config);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     private static ConfigNode Convert(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Object => ConfigNode.Mapping([.. element.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, Convert(p.Value)))]),

@@ -11,7 +11,7 @@ public static partial class ConfigSchema
     private const int PowerlawClientGroup = 10;
 
     /// <summary>Section names in order.</summary>
-    public static IReadOnlyList<string> Sections { get; } = ["experiment", "data", "model", "client", "server", "silo"];
+    public static IReadOnlyList<string> Sections { get; } = ["experiment", "data", "model", "client", "server", "silo", "storage"];
 
     /// <summary>
     /// Every key, sections in <see cref="Sections"/> order. Within a section, a key whose rule
@@ -48,6 +48,8 @@ public static partial class ConfigSchema
             c => c.Data.ShardsPerClient, (c, v) => c.Data.ShardsPerClient = v, min: 1),
         Text("data.dir", "Directory holding the data set's files; empty means the data cache, fetched on first use.",
             c => c.Data.Dir, (c, v) => c.Data.Dir = v, "any path", "a directory path", _ => true),
+        Number("data.validation_fraction", "Share of the training pool held out (by a seeded draw, before partitioning) as the validation split; the test set is never used for model selection. 0 means no validation split.",
+            c => c.Data.ValidationFraction, (c, v) => c.Data.ValidationFraction = v, "≥ 0 and ≤ 0.5", "a number ≥ 0 and ≤ 0.5", v => v is >= 0 and <= 0.5),
 
         Name("model.name", "Model architecture.",
             c => c.Model.Name, (c, v) => c.Model.Name = v, KnownNames.Models),
@@ -91,7 +93,28 @@ public static partial class ConfigSchema
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
         Integer("silo.threads_per_trainer", "Torch intra-op threads per trainer; results are bitwise repeatable for a fixed value.",
             c => c.Silo.ThreadsPerTrainer, (c, v) => c.Silo.ThreadsPerTrainer = v, min: 1),
+
+        Name("storage.provider", "Where experiment state is committed after every round: local (a directory), azure (Azure Blob Storage), none (no persistence, no resume; for benchmarks).",
+            c => c.Storage.Provider, (c, v) => c.Storage.Provider = v, KnownNames.StorageProviders),
+        Text("storage.dir", "Directory of the local store (storage.provider local); relative paths are relative to the working directory.",
+            c => c.Storage.Dir, (c, v) => c.Storage.Dir = v, "a non-empty path", "a non-empty directory path", v => v.Length > 0),
+        Integer("storage.keep_rounds", "How many of the latest committed rounds keep their weights (for resume, and to fall back to if the latest is corrupt).",
+            c => c.Storage.KeepRounds, (c, v) => c.Storage.KeepRounds = v, min: 1),
+        Integer("storage.snapshot_every", "Also keep the weights of every k-th round for good (exportable, and a starting point for resume --from-round); 0 means none.",
+            c => c.Storage.SnapshotEvery, (c, v) => c.Storage.SnapshotEvery = v, min: 0),
+        Name("storage.best_metric", "Keep the best model so far by this metric on the validation split (needs data.validation_fraction > 0): accuracy (highest) or loss (lowest).",
+            c => c.Storage.BestMetric, (c, v) => c.Storage.BestMetric = v, KnownNames.BestMetrics),
     ];
+
+    /// <summary>
+    /// Keys that may differ between a run and its resume: they change how long, how fast or where
+    /// an experiment runs, never the model it computes round by round.
+    /// </summary>
+    public static IReadOnlySet<string> ResumeNeutralKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "experiment.name", "experiment.rounds", "data.dir", "server.max_in_flight", "server.eval_batch_size",
+        "silo.trainers", "storage.provider", "storage.dir", "storage.keep_rounds", "storage.snapshot_every",
+    };
 
     /// <summary>The key with this full path (e.g. <c>client.lr</c>), or null.</summary>
     public static ConfigKey? Find(string path)

@@ -12,6 +12,7 @@ public sealed class FluteConfig
     public ClientSection Client { get; set; } = new();
     public ServerSection Server { get; set; } = new();
     public SiloSection Silo { get; set; } = new();
+    public StorageSection Storage { get; set; } = new();
 }
 
 /// <summary>The <c>experiment</c> section: what the run is called, its seed and its length.</summary>
@@ -40,6 +41,8 @@ public sealed class DataSection
     public int ShardsPerClient { get; set; } = 2;
     /// <summary>data.dir: directory of the data set's files; empty = the data cache (fetched on first use).</summary>
     public string Dir { get; set; } = "";
+    /// <summary>data.validation_fraction: share of the training pool held out for validation before partitioning (never the test set).</summary>
+    public double ValidationFraction { get; set; }
 }
 
 /// <summary>The <c>model</c> section: the architecture trained.</summary>
@@ -96,4 +99,19 @@ public sealed class SiloSection
     public int Trainers { get; set; }
     /// <summary>silo.threads_per_trainer: torch intra-op threads per trainer.</summary>
     public int ThreadsPerTrainer { get; set; } = 1;
+}
+
+/// <summary>The <c>storage</c> section: where experiment state is committed and which rounds are kept.</summary>
+public sealed class StorageSection
+{
+    /// <summary>storage.provider: local | azure | none (none: no persistence, for benchmarks).</summary>
+    public string Provider { get; set; } = "local";
+    /// <summary>storage.dir: the local store's directory.</summary>
+    public string Dir { get; set; } = ".flute";
+    /// <summary>storage.keep_rounds: the latest committed rounds whose weights are kept.</summary>
+    public int KeepRounds { get; set; } = 2;
+    /// <summary>storage.snapshot_every: also keep every k-th round's weights; 0 = none.</summary>
+    public int SnapshotEvery { get; set; }
+    /// <summary>storage.best_metric: keep the best model by validation accuracy or loss.</summary>
+    public string BestMetric { get; set; } = "accuracy";
 }

@@ -24,4 +24,10 @@ public static class KnownNames
 
     /// <summary>client.optimizer values.</summary>
     public static string[] ClientOptimizers { get; } = ["sgd"];
+
+    /// <summary>storage.provider values.</summary>
+    public static string[] StorageProviders { get; } = ["local", "azure", "none"];
+
+    /// <summary>storage.best_metric values (measured on the validation split).</summary>
+    public static string[] BestMetrics { get; } = ["accuracy", "loss"];
 }

@@ -47,6 +47,9 @@ public static class CheckpointKeys
     public static bool TryParseRoundFolder(string folder, out int round) =>
         int.TryParse(folder, NumberStyles.None, CultureInfo.InvariantCulture, out round);
 
+    /// <summary>The key of an experiment's pause request (written by <c>flute pause</c>, removed when honoured).</summary>
+    public static string PauseRequest(string experimentId) => $"{Experiments}/{Segment(experimentId, nameof(experimentId))}/pause-request";
+
     /// <summary>The path of an experiment's lock file relative to the root, '/'-separated.</summary>
     public static string LockKey(string experimentId) => $"{Experiments}/{Segment(experimentId, nameof(experimentId))}/{LockName}";
 

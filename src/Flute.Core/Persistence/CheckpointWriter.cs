@@ -86,6 +86,82 @@ public sealed class CheckpointWriter
         return record;
     }
 
+    /// <summary>
+    /// Writes one round's blobs and its record copy (<c>.../rounds/&lt;round&gt;/checkpoint</c>) and
+    /// returns the record, without committing anything: the caller commits by storing a reference to
+    /// the round (the experiment grain's state), then calls <see cref="PruneAsync"/>. A crash before
+    /// the caller's commit leaves blobs that no committed state names; they are overwritten when the
+    /// round is run again, or pruned.
+    /// </summary>
+    public async Task<ExperimentCheckpoint> WriteRoundAsync(RoundSnapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        (ExperimentCheckpoint record, byte[] recordBytes) = Describe(snapshot);
+        var blobs = new List<Task>
+        {
+            _store.PutAsync(record.WeightsKey, CheckpointCodec.EncodeFloats(snapshot.Weights), cancellationToken),
+            _store.PutAsync(record.OptimizerStateKey, CheckpointCodec.EncodeFloatArrays(snapshot.OptimizerState), cancellationToken),
+            _store.PutAsync(record.MetricsKey, snapshot.MetricsHistory, cancellationToken),
+        };
+        if (record.StrategyStateKey is not null)
+        {
+            blobs.Add(_store.PutAsync(record.StrategyStateKey, snapshot.StrategyState, cancellationToken));
+        }
+        await Task.WhenAll(blobs);
+        // The record copy last: a round folder with a record has all its blobs.
+        await _store.PutAsync(CheckpointKeys.RoundBlob(snapshot.ExperimentId, snapshot.RoundCompleted, RecordName), recordBytes, cancellationToken);
+        return record;
+    }
+
+    /// <summary>
+    /// Deletes the blobs of every round except the latest <see cref="KeepRounds"/> up to
+    /// <paramref name="committedRound"/> and those <paramref name="keep"/> protects (snapshots, the best
+    /// model); rounds after <paramref name="committedRound"/> (an abandoned branch, or blobs of a round
+    /// that crashed before its commit) are deleted too. Call only after <paramref name="committedRound"/>
+    /// is committed.
+    /// </summary>
+    public async Task PruneAsync(string experimentId, int committedRound, Func<int, bool>? keep = null, CancellationToken cancellationToken = default)
+    {
+        string prefix = CheckpointKeys.RoundsPrefix(experimentId);
+        var byRound = new Dictionary<int, List<string>>();
+        await foreach (string key in _store.ListAsync(prefix, cancellationToken))
+        {
+            string folder = key[prefix.Length..].Split('/')[0];
+            if (CheckpointKeys.TryParseRoundFolder(folder, out int r))
+            {
+                (byRound.TryGetValue(r, out List<string>? keys) ? keys : byRound[r] = []).Add(key);
+            }
+        }
+        var kept = byRound.Keys.Where(r => r <= committedRound).OrderDescending().Take(KeepRounds).ToHashSet();
+        foreach ((int r, List<string> keys) in byRound)
+        {
+            if (kept.Contains(r) || (r <= committedRound && keep is not null && keep(r)))
+            {
+                continue;
+            }
+            foreach (string key in keys)
+            {
+                await _store.DeleteAsync(key, cancellationToken);
+            }
+        }
+    }
+
+    private static (ExperimentCheckpoint Record, byte[] Bytes) Describe(RoundSnapshot snapshot)
+    {
+        string id = snapshot.ExperimentId;
+        int round = snapshot.RoundCompleted;
+        string? strategyKey = snapshot.StrategyState is null ? null : CheckpointKeys.RoundBlob(id, round, StrategyName);
+        var record = new ExperimentCheckpoint(
+            CheckpointCodec.RecordFormatVersion, id, round, snapshot.ModelVersion, snapshot.Status,
+            snapshot.ConfigJson, CheckpointCodec.ConfigHash(snapshot.ConfigJson), snapshot.BuildVersion,
+            CheckpointKeys.RoundBlob(id, round, MetricsName),
+            CheckpointKeys.RoundBlob(id, round, WeightsName),
+            CheckpointKeys.RoundBlob(id, round, OptimizerName),
+            strategyKey,
+            snapshot.CreatedAtUtc);
+        return (record, CheckpointCodec.EncodeRecord(record));
+    }
+
     /// <summary>The latest committed round with its verified blobs, or null if the experiment has none.</summary>
     /// <exception cref="CorruptCheckpointException">The record or a blob it names is corrupt or missing (try <see cref="LoadRoundAsync"/> with an older round from <see cref="ListRoundsAsync"/>).</exception>
     public Task<LoadedCheckpoint?> LoadLatestAsync(string experimentId, CancellationToken cancellationToken = default) =>

@@ -29,6 +29,12 @@ public sealed partial class LocalCheckpointStore : ICheckpointStore
     /// <summary>The absolute root directory.</summary>
     public string Root { get; }
 
+    /// <summary>
+    /// Called with the key after a put's temp file is durable and before it replaces the target: the
+    /// moment inside a commit that crash tests aim at (<see cref="CrashPoints"/>). Null by default.
+    /// </summary>
+    public Action<string>? BeforeReplace { get; init; }
+
     /// <summary>The file a key is stored in (after validation and sharding).</summary>
     /// <exception cref="ArgumentException">The key is invalid.</exception>
     public string PathOf(string key) => Path.Combine([Root, .. MapSegments(CheckpointKeys.Validate(key), out _)]);
@@ -43,7 +49,7 @@ public sealed partial class LocalCheckpointStore : ICheckpointStore
         cancellationToken.ThrowIfCancellationRequested();
 
         // fsync blocks for as long as the device takes; keep it off the caller's (grain) thread.
-        return Task.Run(() => WriteAtomically(path, data), cancellationToken);
+        return Task.Run(() => WriteAtomically(key, path, data), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -236,7 +242,7 @@ public sealed partial class LocalCheckpointStore : ICheckpointStore
         }
     }
 
-    private void WriteAtomically(string path, ReadOnlyMemory<byte> data)
+    private void WriteAtomically(string key, string path, ReadOnlyMemory<byte> data)
     {
         string directory = Path.GetDirectoryName(path)!;
         byte[] header = new byte[CheckpointEnvelope.HeaderSize];
@@ -253,6 +259,7 @@ public sealed partial class LocalCheckpointStore : ICheckpointStore
                     stream.Write(data.Span);
                     stream.Flush(flushToDisk: true);
                 }
+                BeforeReplace?.Invoke(key);
                 File.Move(temp, path, overwrite: true);
                 FsyncDirectory(directory);
                 return;

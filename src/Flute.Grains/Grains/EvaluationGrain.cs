@@ -5,7 +5,7 @@ using Orleans.Concurrency;
 
 namespace Flute.Grains.Grains;
 
-/// <summary>Evaluates a model version on a slice of the test set, on this silo's trainer pool.</summary>
+/// <summary>Evaluates a model version on a slice of the test set (or the validation split), on this silo's trainer pool.</summary>
 [StatelessWorker]
 public sealed class EvaluationGrain(ExperimentContextCache contexts, ModelCache models, TrainerPool trainers)
     : Grain, IEvaluationGrain
@@ -15,7 +15,7 @@ public sealed class EvaluationGrain(ExperimentContextCache contexts, ModelCache 
         ExperimentContext context = await contexts.GetAsync(request.ExperimentId, GrainFactory);
         byte[] weights = await models.GetAsync(request.ExperimentId, request.ModelVersion, GrainFactory);
         EvalOutcome outcome = await trainers.EvaluateAsync(new EvalJob(
-            context.Model, weights, context.Data.Test, request.Start, request.Count, context.Config.Server.EvalBatchSize));
+            context.Model, weights, request.Validation ? context.Data.Validation! : context.Data.Test, request.Start, request.Count, context.Config.Server.EvalBatchSize));
         return new EvaluationResult(outcome.Correct, outcome.LossSum, outcome.Count);
     }
 }

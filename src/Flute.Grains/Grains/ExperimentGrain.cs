@@ -4,10 +4,12 @@ using System.Security.Cryptography;
 using Flute.Core.Aggregation;
 using Flute.Core.Codecs;
 using Flute.Core.Configuration;
+using Flute.Core.Persistence;
 using Flute.Core.Sampling;
 using Flute.Core.ServerOptimizers;
 using Flute.Core.Strategies;
 using Flute.Grains.Runtime;
+using Flute.Grains.Storage;
 using Flute.Grains.Torch;
 using Flute.Interfaces;
 using Microsoft.Extensions.Logging;
@@ -20,15 +22,32 @@ namespace Flute.Grains.Grains;
 /// status queries are answered between and during rounds). Each round: sample the cohort from a
 /// seeded stream, fan out training calls carrying the model version with a bounded window in
 /// flight, fold each pseudo-gradient into exact fixed-point sums as it arrives, take the server
-/// step, evaluate on cadence, and publish the new version.
+/// step, evaluate on cadence, publish the new version, and commit the round (docs/persistence.md):
+/// its weights, optimizer state and metrics history go to the checkpoint store first, then this
+/// grain's state — which names them — is written; that write is the commit. A crash at any point
+/// resumes from the last commit and, since every random stream is a function of (seed, round, client),
+/// ends with the same model bits as an uninterrupted run.
 /// </summary>
+[GrainType("experiment")]
 public sealed partial class ExperimentGrain(
+    [PersistentState("experiment", FluteStorageOptions.ProviderName)] IPersistentState<ExperimentState> state,
+    FluteStore store,
     ExperimentContextCache contexts,
     ModelCache models,
     TrainerPool trainers,
     PayloadBufferPool payloads,
     ILogger<ExperimentGrain> logger) : Grain, IExperimentGrain
 {
+    private const int CommitAttempts = 3;
+    private static readonly string s_buildVersion = typeof(ExperimentGrain).Assembly.GetName().Version?.ToString() ?? "unknown";
+    private readonly CheckpointWriter? _writer = store.Checkpoints is { } checkpoints ? new CheckpointWriter(checkpoints) : null;
+    private int _totalRounds;
+    private int _committed;
+    private int _resumedFrom;
+    private volatile bool _pauseRequested;
+    private bool _storageFailure;
+    private int _bestRound;
+    private double _bestValue = double.NaN;
     private ExperimentSpec? _spec;
     private ExperimentContext? _context;
     private ExperimentStatus _status = ExperimentStatus.NotStarted;
@@ -54,33 +73,181 @@ public sealed partial class ExperimentGrain(
             if (_spec == spec) return;
             throw new InvalidOperationException($"experiment '{spec.ExperimentId}' was already started with another config");
         }
+        if (state.RecordExists)
+        {
+            ExperimentState stored = state.State;
+            throw new InvalidOperationException(
+                $"experiment '{spec.ExperimentId}' already exists in the store ({Describe(stored.Status)}, round {stored.RoundCompleted}/{stored.TotalRounds}); " +
+                $"continue it with 'flute resume {spec.ExperimentId}' or choose another --id");
+        }
         ExperimentContext context = await contexts.GetAsync(spec);
+        FluteConfig config = context.Config;
+        Initialize(spec, context, config.Experiment.Rounds);
+        _weights = await trainers.InitialWeightsAsync(context.Model, config.Experiment.Seed);
+        _step = new float[_weights.Length];
+        state.State = new ExperimentState
+        {
+            ExperimentId = spec.ExperimentId,
+            ConfigJson = spec.ConfigJson,
+            ConfigResultHash = ConfigJson.ResultHash(config),
+            OutputDirectory = spec.OutputDirectory,
+        };
+        Publish();
+        // Round 0 (the initial weights) is committed before round 1 runs, so a crash at any later
+        // moment has a committed round to resume from.
+        await CommitAsync(0, ExperimentStatus.Running);
+        _status = ExperimentStatus.Running;
+        LogStarted(logger, spec.ExperimentId, _totalRounds, context.Data.ClientCount, context.Layout.ParameterCount);
+        ScheduleRounds();
+    }
+
+    public async Task ResumeAsync(ResumeRequest request)
+    {
+        ExperimentSpec spec = request.Spec;
+        string id = spec.ExperimentId;
+        if (_status == ExperimentStatus.Running)
+            throw new InvalidOperationException($"experiment '{id}' is already running");
+        if (_writer is null)
+            throw new InvalidOperationException($"experiment '{id}' cannot be resumed: persistence is off (storage.provider none keeps nothing)");
+
+        LoadedCheckpoint loaded;
+        List<RoundMetrics> history;
+        if (request.ForkSource is string source)
+        {
+            if (state.RecordExists)
+                throw new InvalidOperationException($"experiment '{id}' already exists in the store; choose another --id for the new experiment");
+            loaded = await LoadKeptRoundAsync(source, request.ForkRound);
+            history = [.. DecodeHistory(loaded).Where(m => m.Round <= request.ForkRound)];
+            state.State = new ExperimentState { ExperimentId = id, ForkedFrom = $"{source}@{request.ForkRound}" };
+        }
+        else
+        {
+            if (!state.RecordExists)
+                throw new InvalidOperationException($"experiment '{id}' is not in the store {store.Location}");
+            loaded = await LoadKeptRoundAsync(id, state.State.RoundCompleted);
+            string sha = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(loaded.Weights.AsSpan())));
+            if (state.State.ModelSha256.Length > 0 && sha != state.State.ModelSha256)
+                throw new InvalidOperationException($"experiment '{id}': the weights of round {state.State.RoundCompleted} ({store.Checkpoints!.Locate(loaded.Record.WeightsKey)}) do not match the committed state's model hash");
+            history = DecodeHistory(loaded);
+        }
+
+        ExperimentContext context = await contexts.GetAsync(spec);
+        FluteConfig config = context.Config;
+        Initialize(spec, context, request.TotalRounds);
+        _weights = loaded.Weights;
+        _step = new float[_weights.Length];
+        _optimizer.ImportState(loaded.OptimizerState);
+        _version = loaded.Record.ModelVersion;
+        _round = loaded.Record.RoundCompleted;
+        _metrics.AddRange(history);
+        _committed = _metrics.Count;
+        _resumedFrom = _round;
+        _bestRound = state.State.BestRound;
+        _bestValue = state.State.BestValue;
+
+        ExperimentState s = state.State;
+        s.ConfigJson = spec.ConfigJson;
+        s.ConfigResultHash = ConfigJson.ResultHash(config);
+        s.OutputDirectory = spec.OutputDirectory;
+        s.Error = null;
+        if (request.ForcedChanges.Count > 0)
+            s.ConfigBranches.Add($"round {_round}: {string.Join(", ", request.ForcedChanges)}");
+        Publish();
+        bool done = _round >= _totalRounds;
+        // A stale pause request (from a run that stopped before seeing it) must not stop this one.
+        await store.Checkpoints!.DeleteAsync(CheckpointKeys.PauseRequest(id));
+        if (request.ForkSource is not null)
+        {
+            await CommitAsync(_round, done ? ExperimentStatus.Finished : ExperimentStatus.Running);
+        }
+        else
+        {
+            s.Status = done ? ExperimentStatus.Finished : ExperimentStatus.Running;
+            s.TotalRounds = _totalRounds;
+            s.UpdatedAtUtc = DateTime.UtcNow;
+            await WriteStateWithRetriesAsync();
+        }
+        _status = done ? ExperimentStatus.Finished : ExperimentStatus.Running;
+        LogResumed(logger, id, _round, _totalRounds);
+        if (!done) ScheduleRounds();
+    }
+
+    public Task PauseAsync()
+    {
+        _pauseRequested = true;
+        return Task.CompletedTask;
+    }
+
+    private void Initialize(ExperimentSpec spec, ExperimentContext context, int totalRounds)
+    {
         FluteConfig config = context.Config;
         _strategy = StrategyRegistry.Create(config.Server.Strategy);
         _optimizer = ServerOptimizerRegistry.Create(config.Server.Optimizer, config.Server.Lr, config.Server.Momentum);
-        _weights = await trainers.InitialWeightsAsync(context.Model, config.Experiment.Seed);
-        _step = new float[_weights.Length];
-        _aggregate = new FixedPointAccumulator(_weights.Length);
+        _aggregate = new FixedPointAccumulator(context.Layout.ParameterCount);
         _spec = spec;
         _context = context;
-        _status = ExperimentStatus.Running;
-        Publish();
-        LogStarted(logger, spec.ExperimentId, config.Experiment.Rounds, context.Data.ClientCount, context.Layout.ParameterCount);
+        _totalRounds = totalRounds;
+    }
+
+    private void ScheduleRounds() =>
         _timer = this.RegisterGrainTimer(RunRoundAsync, new GrainTimerCreationOptions
         {
             DueTime = TimeSpan.Zero,
             Period = Timeout.InfiniteTimeSpan,
             KeepAlive = true,
         });
+
+    private async Task<LoadedCheckpoint> LoadKeptRoundAsync(string experimentId, int round)
+    {
+        LoadedCheckpoint? loaded;
+        try
+        {
+            loaded = await _writer!.LoadRoundAsync(experimentId, round);
+        }
+        catch (CorruptCheckpointException e)
+        {
+            IReadOnlyList<int> kept = await _writer!.ListRoundsAsync(experimentId);
+            string earlier = string.Join(", ", kept.Where(r => r < round).OrderDescending());
+            throw new InvalidOperationException(
+                $"experiment '{experimentId}': the checkpoint of round {round} is unusable: {e.Message}" +
+                (earlier.Length > 0
+                    ? $"; earlier kept rounds: {earlier} (start from one with 'flute resume {experimentId} --from-round R --id NEW')"
+                    : "; no earlier round is kept"));
+        }
+        if (loaded is null)
+        {
+            IReadOnlyList<int> kept = await _writer!.ListRoundsAsync(experimentId);
+            throw new InvalidOperationException(
+                $"experiment '{experimentId}' has no kept round {round} in {store.Location} (kept rounds: {(kept.Count > 0 ? string.Join(", ", kept) : "none")})");
+        }
+        return loaded;
+    }
+
+    private static List<RoundMetrics> DecodeHistory(LoadedCheckpoint loaded)
+    {
+        try
+        {
+            return MetricsJson.DecodeHistory(loaded.MetricsHistory);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidOperationException($"the metrics history {loaded.Record.MetricsKey} of experiment '{loaded.Record.ExperimentId}' is unreadable: {e.Message}");
+        }
     }
 
     public Task<ExperimentProgress> GetProgressAsync(int afterRound)
     {
-        int from = Math.Clamp(afterRound, 0, _metrics.Count);
-        var fresh = _metrics.GetRange(from, _metrics.Count - from);
-        string? sha = _status == ExperimentStatus.Finished ? ModelSha256() : null;
+        // Only committed rounds are reported: what a reader sees is what a resume continues from.
+        int from = Math.Clamp(afterRound, 0, _committed);
+        var fresh = _metrics.GetRange(from, _committed - from);
+        string? sha = _status is ExperimentStatus.Finished or ExperimentStatus.Paused ? ModelSha256() : null;
+        int committedRound = _committed > 0 ? _metrics[_committed - 1].Round : _resumedFrom;
         return Task.FromResult(new ExperimentProgress(
-            _status, _round, _context?.Config.Experiment.Rounds ?? 0, fresh, _error, sha, _roundsSeconds));
+            _status, committedRound, _totalRounds, fresh, _error, sha, _roundsSeconds)
+        {
+            StorageFailure = _storageFailure,
+            ResumedFromRound = _resumedFrom,
+        });
     }
 
     public Task<ExperimentSpec> GetSpecAsync() =>
@@ -96,14 +263,27 @@ public sealed partial class ExperimentGrain(
     private async Task RunRoundAsync(CancellationToken cancellationToken)
     {
         if (_status != ExperimentStatus.Running || _context is null) return;
+        string id = _context.ExperimentId;
+        bool computed = false;
         try
         {
             await RunOneRoundAsync(_context);
-            if (_round >= _context.Config.Experiment.Rounds)
+            computed = true;
+            bool finished = _round >= _totalRounds;
+            bool pause = !finished && (_pauseRequested || await PauseRequestedInStoreAsync(id));
+            ExperimentStatus next = finished ? ExperimentStatus.Finished : pause ? ExperimentStatus.Paused : ExperimentStatus.Running;
+            await CommitAsync(_round, next);
+            _status = next;
+            if (finished)
             {
-                _status = ExperimentStatus.Finished;
                 ReleaseSiloCaches();
-                LogFinished(logger, _context.ExperimentId, _round, ModelSha256());
+                LogFinished(logger, id, _round, ModelSha256());
+            }
+            else if (pause)
+            {
+                if (store.Checkpoints is { } checkpoints) await checkpoints.DeleteAsync(CheckpointKeys.PauseRequest(id));
+                ReleaseSiloCaches();
+                LogPaused(logger, id, _round);
             }
             else
             {
@@ -114,10 +294,115 @@ public sealed partial class ExperimentGrain(
         {
             _status = ExperimentStatus.Failed;
             ReleaseSiloCaches();
-            _error = e is AggregateException { InnerException: { } inner } ? inner.Message : e.Message;
-            LogFailed(logger, e, _context.ExperimentId, _round + 1);
+            Exception cause = e is AggregateException { InnerException: { } inner } ? inner : e;
+            _storageFailure = IsStorageFailure(cause);
+            _error = _storageFailure
+                ? $"storage error: {store.Location}: {Innermost(cause).Message}"
+                : cause.Message;
+            LogFailed(logger, e, id, computed ? _round : _round + 1);
+            if (!_storageFailure) await TryRecordFailureAsync();
         }
     }
+
+    /// <summary>
+    /// Commits round <paramref name="round"/>: blobs first, then the grain state naming them (the
+    /// commit), then rounds no longer kept are pruned. Makes the round's metrics visible afterwards.
+    /// </summary>
+    private async Task CommitAsync(int round, ExperimentStatus status)
+    {
+        ExperimentState s = state.State;
+        s.Status = status;
+        s.RoundCompleted = round;
+        s.TotalRounds = _totalRounds;
+        s.ModelVersion = _version;
+        s.BuildVersion = s_buildVersion;
+        s.ModelSha256 = ModelSha256();
+        s.BestRound = _bestRound;
+        s.BestValue = _bestValue;
+        s.LastRound = _metrics.Count > 0 ? _metrics[^1] : null;
+        s.LastEvaluated = _metrics.LastOrDefault(m => m.TestAccuracy is not null) ?? s.LastEvaluated;
+        s.UpdatedAtUtc = DateTime.UtcNow;
+        if (_writer is not null)
+        {
+            string id = s.ExperimentId;
+            CrashPoints.CommittingRound = round;
+            var snapshot = new RoundSnapshot(id, round, _version, CheckpointStatus.Running, s.ConfigJson, s_buildVersion,
+                _weights, _optimizer.ExportState(), MetricsJson.EncodeHistory(_metrics), null, s.UpdatedAtUtc);
+            ExperimentCheckpoint record = await WithRetriesAsync(() => _writer.WriteRoundAsync(snapshot));
+            CrashPoints.Check(round, "blobs");
+            s.WeightsKey = record.WeightsKey;
+            s.OptimizerStateKey = record.OptimizerStateKey;
+            s.MetricsKey = record.MetricsKey;
+            s.StrategyStateKey = record.StrategyStateKey;
+            await WriteStateWithRetriesAsync();
+            CrashPoints.Check(round, "committed");
+            int every = _context!.Config.Storage.SnapshotEvery;
+            int best = _bestRound;
+            await WithRetriesAsync(() => _writer.PruneAsync(id, round, r => (every > 0 && r % every == 0) || (best > 0 && r == best)));
+            CrashPoints.Check(round, "pruned");
+        }
+        _committed = _metrics.Count;
+    }
+
+    private Task WriteStateWithRetriesAsync() => WithRetriesAsync(() => state.WriteStateAsync());
+
+    /// <summary>Storage calls get a bounded number of attempts (the backends retry transient faults inside too).</summary>
+    private static async Task<T> WithRetriesAsync<T>(Func<Task<T>> action)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (Exception e) when (attempt < CommitAttempts && IsStorageFailure(e))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt));
+            }
+        }
+    }
+
+    private static Task WithRetriesAsync(Func<Task> action) =>
+        WithRetriesAsync(async () => { await action(); return true; });
+
+    private async Task<bool> PauseRequestedInStoreAsync(string id) =>
+        store.Checkpoints is { } checkpoints && await checkpoints.ExistsAsync(CheckpointKeys.PauseRequest(id));
+
+    /// <summary>Records a failed status and its error, keeping the last committed round; best effort.</summary>
+    private async Task TryRecordFailureAsync()
+    {
+        if (_writer is null || !state.RecordExists) return;
+        try
+        {
+            state.State.Status = ExperimentStatus.Failed;
+            state.State.Error = _error;
+            state.State.UpdatedAtUtc = DateTime.UtcNow;
+            await state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            LogRecordFailed(logger, e, state.State.ExperimentId);
+        }
+    }
+
+    private static bool IsStorageFailure(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is StorageUnavailableException or IOException or UnauthorizedAccessException
+                || x.GetType().FullName == "Azure.RequestFailedException")
+                return true;
+        }
+        return false;
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null && e is not StorageUnavailableException) e = e.InnerException;
+        return e;
+    }
+
+    private static string Describe(ExperimentStatus status) => status.ToString().ToLowerInvariant();
 
     private async Task RunOneRoundAsync(ExperimentContext context)
     {
@@ -133,7 +418,7 @@ public sealed partial class ExperimentGrain(
 
         int window = config.Server.MaxInFlight > 0 ? config.Server.MaxInFlight : 4 * trainers.Trainers;
         var pending = new List<Task<TrainResult>>(window);
-        int next = 0;
+        int next = 0, folded = 0;
         while (next < cohort.Length || pending.Count > 0)
         {
             while (pending.Count < window && next < cohort.Length)
@@ -141,6 +426,7 @@ public sealed partial class ExperimentGrain(
             Task<TrainResult> done = await Task.WhenAny(pending);
             pending.Remove(done);
             Fold(await done, request, tally);
+            if (++folded == (cohort.Length + 1) / 2) CrashPoints.Check(round, "train");
         }
 
         if (_aggregate.Count > 0)
@@ -153,19 +439,29 @@ public sealed partial class ExperimentGrain(
         Publish();
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
-        double? evalSeconds = null, accuracy = null, testLoss = null;
+        double? evalSeconds = null, accuracy = null, testLoss = null, valAccuracy = null, valLoss = null;
         int every = config.Server.EvalEvery;
-        if (round == config.Experiment.Rounds || (every > 0 && round % every == 0))
+        if (round == _totalRounds || (every > 0 && round % every == 0))
         {
             long evalStarted = Stopwatch.GetTimestamp();
-            (accuracy, testLoss) = await EvaluateAsync(context);
+            (accuracy, testLoss) = await EvaluateAsync(context, validation: false);
+            if (context.Data.Validation is not null)
+            {
+                (valAccuracy, valLoss) = await EvaluateAsync(context, validation: true);
+                TrackBest(round, config.Storage.BestMetric, valAccuracy.Value, valLoss.Value);
+            }
             evalSeconds = Stopwatch.GetElapsedTime(evalStarted).TotalSeconds;
             _evalSecondsTotal += evalSeconds.Value;
         }
         _roundsSeconds = Stopwatch.GetElapsedTime(_roundsStartTicks).TotalSeconds - _evalSecondsTotal;
 
         var metrics = new RoundMetrics(round, cohort.Length, tally.Folded, tally.MeanLoss, seconds,
-            evalSeconds, accuracy, testLoss, tally.Rejected, tally.Retries);
+            evalSeconds, accuracy, testLoss, tally.Rejected, tally.Retries)
+        {
+            ValidationAccuracy = valAccuracy,
+            ValidationLoss = valLoss,
+        };
+        // Visible to GetProgressAsync only once committed (CommitAsync).
         _metrics.Add(metrics);
         LogRound(logger, context.ExperimentId, round, tally.Folded, tally.MeanLoss);
     }
@@ -212,9 +508,20 @@ public sealed partial class ExperimentGrain(
         }
     }
 
-    private async Task<(double Accuracy, double Loss)> EvaluateAsync(ExperimentContext context)
+    /// <summary>The best round on the validation split: highest accuracy or lowest loss; ties keep the earlier round.</summary>
+    private void TrackBest(int round, string metric, double accuracy, double loss)
     {
-        int total = context.Data.Test.Count;
+        double value = metric == "loss" ? loss : accuracy;
+        if (!double.IsFinite(value)) return;
+        bool better = double.IsNaN(_bestValue) || (metric == "loss" ? value < _bestValue : value > _bestValue);
+        if (!better) return;
+        _bestRound = round;
+        _bestValue = value;
+    }
+
+    private async Task<(double Accuracy, double Loss)> EvaluateAsync(ExperimentContext context, bool validation)
+    {
+        int total = validation ? context.Data.Validation!.Count : context.Data.Test.Count;
         if (total == 0) return (double.NaN, double.NaN);
         // One work item per evaluation batch (at least one per trainer), with a bounded window in
         // flight: a large model's slice then never waits in a trainer queue past the call timeout.
@@ -227,7 +534,7 @@ public sealed partial class ExperimentGrain(
         {
             if (pending.Count == window) pending.Remove(await Task.WhenAny(pending));
             int slice = s, start = (int)((long)total * s / slices), end = (int)((long)total * (s + 1) / slices);
-            pending.Add(EvaluateSliceAsync(evaluator, new EvaluationRequest(context.ExperimentId, _version, start, end - start), results, slice));
+            pending.Add(EvaluateSliceAsync(evaluator, new EvaluationRequest(context.ExperimentId, _version, start, end - start) { Validation = validation }, results, slice));
         }
         await Task.WhenAll(pending);
         long correct = 0, count = 0;
@@ -305,6 +612,15 @@ public sealed partial class ExperimentGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{ExperimentId} finished after {Rounds} rounds, model {Sha256}")]
     private static partial void LogFinished(ILogger logger, string experimentId, int rounds, string sha256);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{ExperimentId} resumed after round {Round} of {Rounds}")]
+    private static partial void LogResumed(ILogger logger, string experimentId, int round, int rounds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{ExperimentId} paused after round {Round}")]
+    private static partial void LogPaused(ILogger logger, string experimentId, int round);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{ExperimentId}: could not record the failed status")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception, string experimentId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{ExperimentId} failed in round {Round}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string experimentId, int round);

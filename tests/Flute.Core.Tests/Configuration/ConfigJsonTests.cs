@@ -4,11 +4,11 @@ namespace Flute.Core.Tests.Configuration;
 
 public sealed class ConfigJsonTests
 {
-    // Written by hand from FluteConfig's initializers, in schema order; its SHA-256 was computed with sha256sum.
+    // Written by hand from FluteConfig's initializers, in schema order; its SHA-256 was computed independently (Python hashlib).
     private const string DefaultJson =
-        """{"experiment":{"name":"experiment","seed":0,"rounds":1},"data":{"dataset":"mnist","partition":"iid","num_clients":100,"alpha":0.5,"shards_per_client":2,"dir":""},"model":{"name":"logreg","hidden":200},"client":{"optimizer":"sgd","lr":0.01,"batch_size":32,"local_epochs":1,"max_samples":0},"server":{"strategy":"fedavg","optimizer":"sgd","lr":1,"momentum":0,"clients_per_round":10,"eval_every":10,"max_in_flight":0,"max_retries":3,"eval_batch_size":1000},"silo":{"trainers":0,"threads_per_trainer":1}}""";
+        """{"experiment":{"name":"experiment","seed":0,"rounds":1},"data":{"dataset":"mnist","partition":"iid","num_clients":100,"alpha":0.5,"shards_per_client":2,"dir":"","validation_fraction":0},"model":{"name":"logreg","hidden":200},"client":{"optimizer":"sgd","lr":0.01,"batch_size":32,"local_epochs":1,"max_samples":0},"server":{"strategy":"fedavg","optimizer":"sgd","lr":1,"momentum":0,"clients_per_round":10,"eval_every":10,"max_in_flight":0,"max_retries":3,"eval_batch_size":1000},"silo":{"trainers":0,"threads_per_trainer":1},"storage":{"provider":"local","dir":".flute","keep_rounds":2,"snapshot_every":0,"best_metric":"accuracy"}}""";
 
-    private const string DefaultHash = "10e635e03bf9f1a389970e8be539790df19161f13a2f29b5b9273a615cc4ac52";
+    private const string DefaultHash = "4a7a26c9327de781d182236a86b0ea10f4aca312d7312b9d0448430eb45f42a9";
 
     [Fact]
     public void Serialize_writes_snake_case_in_schema_order()
@@ -97,5 +97,38 @@ public sealed class ConfigJsonTests
         // Assert
         Assert.StartsWith("config error: silo.trainer: unknown key", unknownError.Message);
         Assert.StartsWith("config error: config JSON: malformed JSON at line 1", malformedError.Message);
+    }
+
+    [Fact]
+    public void Result_differences_ignore_rounds_speed_and_storage_keys()
+    {
+        // Arrange
+        FluteConfig stored = ConfigLoader.LoadText("experiment:\n  rounds: 10\n", "a.yaml", []);
+        FluteConfig proposed = ConfigLoader.LoadText("experiment:\n  rounds: 50\n", "b.yaml",
+            ["silo.trainers=1", "server.max_in_flight=3", "storage.dir=elsewhere", "storage.snapshot_every=5", "experiment.name=renamed"]);
+
+        // Act
+        IReadOnlyList<string> differences = ConfigJson.ResultDifferences(stored, proposed);
+
+        // Assert
+        Assert.Empty(differences);
+        Assert.Equal(ConfigJson.ResultHash(stored), ConfigJson.ResultHash(proposed));
+        Assert.NotEqual(ConfigJson.Hash(stored), ConfigJson.Hash(proposed));
+    }
+
+    [Fact]
+    public void Result_differences_name_every_key_that_changes_the_model()
+    {
+        // Arrange
+        FluteConfig stored = ConfigLoader.LoadText("experiment:\n  rounds: 10\n", "a.yaml", []);
+        FluteConfig proposed = ConfigLoader.LoadText("experiment:\n  rounds: 10\n", "b.yaml",
+            ["client.lr=0.5", "experiment.seed=9", "silo.threads_per_trainer=2"]);
+
+        // Act
+        IReadOnlyList<string> differences = ConfigJson.ResultDifferences(stored, proposed);
+
+        // Assert: schema order; threads per trainer changes the bits, so it counts.
+        Assert.Equal(["experiment.seed", "client.lr", "silo.threads_per_trainer"], differences);
+        Assert.NotEqual(ConfigJson.ResultHash(stored), ConfigJson.ResultHash(proposed));
     }
 }

@@ -51,6 +51,8 @@ public sealed class ConfigSchemaTests
             ["client.optimizer"] = KnownNames.ClientOptimizers,
             ["server.strategy"] = KnownNames.Strategies,
             ["server.optimizer"] = KnownNames.ServerOptimizers,
+            ["storage.provider"] = KnownNames.StorageProviders,
+            ["storage.best_metric"] = KnownNames.BestMetrics,
         };
 
         // Act
@@ -107,6 +109,9 @@ public sealed class ConfigSchemaTests
         "data.dir" => ("some/dir", "some/dir"),
         "data.partition" => ("shards", "shards"),
         "model.name" => ("cnn", "cnn"),
+        "storage.dir" => ("some/store", "some/store"),
+        "storage.provider" => ("none", "none"),
+        "storage.best_metric" => ("loss", "loss"),
         // Single-name lists have no other valid value; writing the one name must still land in the property.
         _ when key.Type == ConfigValueType.Name => (key.AllowedNames![0], key.AllowedNames[0]),
         _ when key.Type == ConfigValueType.Number => ("0.125", 0.125),

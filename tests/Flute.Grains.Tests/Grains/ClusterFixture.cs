@@ -2,6 +2,7 @@ using Flute.Core.Configuration;
 using Flute.Core.Data.Mnist;
 using Flute.Grains.Hosting;
 using Flute.Grains.Runtime;
+using Flute.Grains.Storage;
 using Flute.Interfaces;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
@@ -16,6 +17,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     public FlakyClientFilter Flaky { get; } = new();
     public string DataDir { get; private set; } = "";
 
+    /// <summary>The silo's local store (a fresh temporary directory): every experiment here commits its rounds for real.</summary>
+    public string StoreDir { get; } = Directory.CreateTempSubdirectory("flute-cluster-store-").FullName;
+
     public async Task InitializeAsync()
     {
         DataDir = MnistFetcher.Ensure(null, TextWriter.Null).Directory;
@@ -27,6 +31,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 o.Trainers = 2;
                 o.ThreadsPerTrainer = 1;
             });
+            silo.AddFluteStorage(new FluteStorageOptions { Kind = StorageKind.Local, LocalDirectory = StoreDir });
             silo.Services.AddSingleton(Activity);
             silo.AddIncomingGrainCallFilter(Flaky);
         });
@@ -34,7 +39,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        Directory.Delete(StoreDir, recursive: true);
+    }
 
     /// <summary>Starts an experiment and polls it until it ends; returns every round's metrics.</summary>
     public async Task<(ExperimentProgress Final, List<RoundMetrics> Rounds)> RunAsync(string id, FluteConfig config)

@@ -1,0 +1,93 @@
+using System.Text;
+using System.Text.Json;
+using Flute.Interfaces;
+
+namespace Flute.Grains.Storage;
+
+/// <summary>
+/// One round's metrics as one JSON line: the format of <c>metrics.jsonl</c> and of the metrics
+/// history stored with every checkpoint, so a resume can rewrite the file exactly.
+/// </summary>
+public static class MetricsJson
+{
+    public static string Line(RoundMetrics m)
+    {
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("round", m.Round);
+            json.WriteNumber("sampled", m.Sampled);
+            json.WriteNumber("clients", m.Clients);
+            WriteNumber(json, "train_loss", m.TrainLoss);
+            json.WriteNumber("seconds", Math.Round(m.Seconds, 6));
+            if (m.Rejected > 0) json.WriteNumber("rejected", m.Rejected);
+            if (m.Retries > 0) json.WriteNumber("retries", m.Retries);
+            if (m.EvalSeconds is double e) json.WriteNumber("eval_seconds", Math.Round(e, 6));
+            if (m.TestAccuracy is double a) WriteNumber(json, "test_accuracy", a);
+            if (m.TestLoss is double l) WriteNumber(json, "test_loss", l);
+            if (m.ValidationAccuracy is double va) WriteNumber(json, "val_accuracy", va);
+            if (m.ValidationLoss is double vl) WriteNumber(json, "val_loss", vl);
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Parses a line written by <see cref="Line"/>.</summary>
+    /// <exception cref="FormatException">Not a complete metrics object (e.g. a line cut by a crash).</exception>
+    public static RoundMetrics Parse(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            JsonElement o = document.RootElement;
+            return new RoundMetrics(
+                o.GetProperty("round").GetInt32(),
+                o.GetProperty("sampled").GetInt32(),
+                o.GetProperty("clients").GetInt32(),
+                Number(o, "train_loss") ?? double.NaN,
+                o.GetProperty("seconds").GetDouble(),
+                Number(o, "eval_seconds"),
+                Number(o, "test_accuracy"),
+                Number(o, "test_loss"),
+                o.TryGetProperty("rejected", out JsonElement r) ? r.GetInt32() : 0,
+                o.TryGetProperty("retries", out JsonElement t) ? t.GetInt32() : 0)
+            {
+                ValidationAccuracy = Number(o, "val_accuracy"),
+                ValidationLoss = Number(o, "val_loss"),
+            };
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new FormatException($"not a metrics line: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The stored history: one line per round, '\n'-terminated.</summary>
+    public static byte[] EncodeHistory(IEnumerable<RoundMetrics> rounds)
+    {
+        var text = new StringBuilder();
+        foreach (RoundMetrics m in rounds) text.Append(Line(m)).Append('\n');
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    public static List<RoundMetrics> DecodeHistory(ReadOnlySpan<byte> bytes)
+    {
+        var rounds = new List<RoundMetrics>();
+        foreach (string line in Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            rounds.Add(Parse(line));
+        }
+        return rounds;
+    }
+
+    private static double? Number(JsonElement o, string name) =>
+        o.TryGetProperty(name, out JsonElement v) ? v.ValueKind == JsonValueKind.Null ? double.NaN : v.GetDouble() : null;
+
+    private static void WriteNumber(Utf8JsonWriter json, string key, double value)
+    {
+        // JSON has no NaN: a metric that does not exist this round is null.
+        if (double.IsFinite(value)) json.WriteNumber(key, value);
+        else json.WriteNull(key);
+    }
+}
