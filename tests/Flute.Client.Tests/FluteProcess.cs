@@ -11,7 +11,28 @@ internal static class FluteProcess
 
     public static string Binary { get; } = FindBinary();
 
-    public static Result Run(string workingDirectory, params string[] args)
+    public static Result Run(string workingDirectory, params string[] args) =>
+        RunWith(workingDirectory, null, args);
+
+    /// <summary>Runs to completion with extra environment variables.</summary>
+    public static Result RunWith(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(workingDirectory, environment, args)) ?? throw new InvalidOperationException($"could not start {Binary}");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"flute {string.Join(' ', args)} did not finish in 5 minutes");
+        }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the CLI and returns at once; stdout lines are collected as they come.</summary>
+    public static Running Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        new(Process.Start(StartInfo(workingDirectory, environment, args)) ?? throw new InvalidOperationException($"could not start {Binary}"), args);
+
+    private static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string>? environment, string[] args)
     {
         var start = new ProcessStartInfo(Binary)
         {
@@ -21,15 +42,77 @@ internal static class FluteProcess
             UseShellExecute = false,
         };
         foreach (string a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Binary}");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        return start;
+    }
+
+    /// <summary>A CLI process in flight: its output so far, a way to wait for a line, and SIGKILL/SIGINT.</summary>
+    public sealed class Running : IDisposable
+    {
+        private readonly Process _process;
+        private readonly string[] _args;
+        private readonly List<string> _lines = [];
+        private readonly Task<string> _stderr;
+        private readonly Task _stdout;
+
+        public Running(Process process, string[] args)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"flute {string.Join(' ', args)} did not finish in 5 minutes");
+            _process = process;
+            _args = args;
+            _stderr = process.StandardError.ReadToEndAsync();
+            _stdout = Task.Run(async () =>
+            {
+                while (await process.StandardOutput.ReadLineAsync() is string line)
+                {
+                    lock (_lines) _lines.Add(line);
+                }
+            });
         }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+
+        public int Pid => _process.Id;
+
+        public string StdOut
+        {
+            get { lock (_lines) return string.Join('\n', _lines); }
+        }
+
+        /// <summary>Waits until a stdout line starts with <paramref name="prefix"/>; false if the process ended first or the timeout passed.</summary>
+        public bool WaitForLine(string prefix, TimeSpan timeout)
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < timeout)
+            {
+                lock (_lines)
+                {
+                    if (_lines.Any(l => l.StartsWith(prefix, StringComparison.Ordinal))) return true;
+                }
+                if (_process.HasExited && _stdout.IsCompleted) return false;
+                Thread.Sleep(5);
+            }
+            return false;
+        }
+
+        /// <summary>SIGKILL, like a crash or the OOM killer.</summary>
+        public void Kill() => _process.Kill();
+
+        public void Signal(int signal) => Process.Start("kill", [$"-{signal}", _process.Id.ToString()])!.WaitForExit();
+
+        public Result WaitForExit(TimeSpan? timeout = null)
+        {
+            if (!_process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
+            {
+                _process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"flute {string.Join(' ', _args)} did not finish in time");
+            }
+            _stdout.Wait();
+            return new Result(_process.ExitCode, StdOut, _stderr.Result);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) _process.Kill();
+            _process.Dispose();
+        }
     }
 
     private static string FindRoot()

@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+
+namespace Flute.Client.Tests.Durability;
+
+/// <summary>
+/// Crash-and-resume scenarios with real processes, shared by both storage backends: every run is
+/// `./flute run` / `./flute resume` as a user types them, crashes are SIGKILLs (from outside, or
+/// from the FLUTE_CRASH_AT hook at a chosen phase of a chosen round), and the verdict is the final
+/// model_sha256 against an uninterrupted run of the same config.
+/// </summary>
+public abstract class DurabilityScenarios : IDisposable
+{
+    /// <summary>Rounds of the crash config (evaluated every round, ~1.5 s in all): long enough that kills land mid-run, short enough for CI.</summary>
+    protected const int Rounds = 24;
+
+    /// <summary>Rounds of the runs that random kills and a pause from another process must catch mid-run (~5 s).</summary>
+    protected const int LongRounds = 80;
+
+    private static readonly ConcurrentDictionary<string, string> s_references = new();
+
+    protected DurabilityScenarios()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("flute-durable-").FullName;
+        ConfigPath = Path.Combine(Directory, "crash.yaml");
+        File.WriteAllText(ConfigPath, TestConfigs.SmallMnist("crash", rounds: Rounds, evalEvery: 1));
+    }
+
+    protected string Directory { get; }
+
+    protected string ConfigPath { get; }
+
+    /// <summary>The storage options for every command (e.g. --storage azure --azure-connection ...).</summary>
+    protected abstract string[] StorageArgs { get; }
+
+    /// <summary>A label that keeps this backend's reference runs apart from the other's.</summary>
+    protected abstract string Backend { get; }
+
+    public virtual void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+
+    private protected FluteProcess.Result Flute(params string[] args) => FluteWith(null, args);
+
+    private protected FluteProcess.Result FluteWith(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        FluteProcess.RunWith(Directory, environment, [.. args, .. StorageArgs]);
+
+    private protected FluteProcess.Running Start(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        FluteProcess.Start(Directory, environment, [.. args, .. StorageArgs]);
+
+    /// <summary>The model of an uninterrupted run of the crash config for <paramref name="rounds"/> rounds (computed once per backend).</summary>
+    protected string ReferenceSha(int rounds = Rounds) =>
+        s_references.GetOrAdd($"{Backend}/{rounds}", _ =>
+        {
+            string id = $"reference-{rounds}-{Guid.NewGuid():N}";
+            var result = Flute("run", ConfigPath, "--id", id, "--set", $"experiment.rounds={rounds}");
+            Assert.True(result.ExitCode == 0, result.StdErr);
+            return SummarySha(id);
+        });
+
+    protected string SummarySha(string id) =>
+        Summary(id).GetProperty("model_sha256").GetString() ?? throw new InvalidOperationException($"{id}: no model_sha256 in its summary");
+
+    protected JsonElement Summary(string id) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory, "runs", id, "summary.json"))).RootElement;
+
+    /// <summary>The rounds in metrics.jsonl, in file order; every line must parse.</summary>
+    protected int[] MetricsRounds(string id) =>
+        [.. File.ReadAllLines(Path.Combine(Directory, "runs", id, "metrics.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("round").GetInt32())];
+
+    /// <summary>Resumes until the experiment has finished (a resume can itself be the victim of the next kill).</summary>
+    protected void ResumeToEnd(string id, int rounds = Rounds)
+    {
+        var result = Flute("resume", id);
+        Assert.True(result.ExitCode == 0, $"resume {id}: exit {result.ExitCode}\n{result.StdOut}\n{result.StdErr}");
+        Assert.Contains($"done: {rounds} rounds", result.StdOut);
+    }
+
+    protected void CrashAtInjectedPointThenResume(string phase)
+    {
+        string id = $"crash-{phase}";
+        var crashed = FluteWith(new Dictionary<string, string> { ["FLUTE_CRASH_AT"] = $"5:{phase}" }, "run", ConfigPath, "--id", id);
+
+        // SIGKILL: 128 + 9; the hook announces itself on stderr first.
+        Assert.True(crashed.ExitCode == 137, $"expected a SIGKILL at 5:{phase}, got exit {crashed.ExitCode}\n{crashed.StdErr}");
+        Assert.Contains($"crash point 5:{phase}", crashed.StdErr);
+
+        ResumeToEnd(id);
+        Assert.Equal(ReferenceSha(), SummarySha(id));
+        Assert.Equal(Enumerable.Range(1, Rounds), MetricsRounds(id));
+    }
+
+    protected void RandomKillsThenResume(int seed)
+    {
+        string id = $"random-kills-{seed}";
+        var random = new Random(seed);
+        int killedMidRun = 0;
+        var delays = new List<int>();
+        for (int kill = 0; kill < 5; kill++)
+        {
+            string[] command = kill == 0 ? ["run", ConfigPath, "--id", id, "--set", $"experiment.rounds={LongRounds}"] : ["resume", id];
+            using var process = Start(null, command);
+            // Any moment once the silo is up (the first commit is behind us): mid-round, mid-commit, mid-evaluation.
+            Assert.True(process.WaitForLine("ready:", TimeSpan.FromMinutes(2)), $"no 'ready:' line from {string.Join(' ', command)}: {process.StdOut}");
+            int delay = random.Next(0, 900);
+            delays.Add(delay);
+            Thread.Sleep(delay);
+            bool alive = !process.StdOut.Contains("done:");
+            process.Kill();
+            var result = process.WaitForExit();
+            if (result.ExitCode == 137 && alive) killedMidRun++;
+            if (result.StdOut.Contains($"done: {LongRounds} rounds")) break;
+        }
+        var final = Flute("resume", id);
+        Assert.True(final.ExitCode is 0 or 2, final.StdErr); // 2: already finished before the last kill
+        Assert.Equal(ReferenceSha(LongRounds), SummarySha(id));
+        Assert.Equal(Enumerable.Range(1, LongRounds), MetricsRounds(id));
+        Assert.True(killedMidRun >= 3, $"only {killedMidRun} of 5 kills (after {string.Join(", ", delays)} ms) hit a running experiment: the run is too short to test this");
+    }
+
+    protected void PauseFromSecondTerminalThenResume()
+    {
+        string id = "paused";
+        using var run = Start(null, "run", ConfigPath, "--id", id, "--set", $"experiment.rounds={LongRounds}");
+        Assert.True(run.WaitForLine("round 03/", TimeSpan.FromMinutes(2)), run.StdOut);
+
+        var pause = Flute("pause", id);
+        var paused = run.WaitForExit();
+
+        Assert.True(pause.ExitCode == 0, pause.StdErr + pause.StdOut);
+        Assert.True(paused.ExitCode == 0, paused.StdErr);
+        Assert.Contains("paused after round", paused.StdOut);
+        Assert.Contains($"./flute resume {id}", paused.StdOut);
+        Assert.Equal("paused", Summary(id).GetProperty("status").GetString());
+        int pausedAt = Summary(id).GetProperty("rounds_completed").GetInt32();
+        Assert.InRange(pausedAt, 3, LongRounds - 1);
+
+        var status = Flute("status", id);
+        Assert.Contains("status       paused", status.StdOut);
+        Assert.Contains($"rounds       {pausedAt}/{LongRounds} committed", status.StdOut);
+
+        ResumeToEnd(id, LongRounds);
+        Assert.Equal(ReferenceSha(LongRounds), SummarySha(id));
+        Assert.Equal(Enumerable.Range(1, LongRounds), MetricsRounds(id));
+    }
+}

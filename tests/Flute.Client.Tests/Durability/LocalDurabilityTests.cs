@@ -1,0 +1,164 @@
+using System.Text.Json;
+
+namespace Flute.Client.Tests.Durability;
+
+/// <summary>The crash scenarios and the local store's own behaviour, with real processes on a local directory store.</summary>
+public sealed class LocalDurabilityTests : DurabilityScenarios
+{
+    protected override string[] StorageArgs => ["--store", Path.Combine(Directory, "store")];
+
+    protected override string Backend => "local";
+
+    public static TheoryData<string> Phases => ["train", "blobs", "commit", "committed", "pruned"];
+
+    [Theory]
+    [MemberData(nameof(Phases))]
+    public void Crash_at_an_injected_point_then_resume_gives_the_uninterrupted_model(string phase) =>
+        CrashAtInjectedPointThenResume(phase);
+
+    [Fact]
+    public void Five_random_sigkills_then_resume_give_the_uninterrupted_model() => RandomKillsThenResume(seed: 11);
+
+    [Fact]
+    public void Pause_from_a_second_terminal_then_resume_gives_the_uninterrupted_model() => PauseFromSecondTerminalThenResume();
+
+    [Fact]
+    public void Ctrl_c_pauses_at_a_round_boundary_and_resume_finishes_the_same_model()
+    {
+        using var run = Start(null, "run", ConfigPath, "--id", "ctrl-c");
+        Assert.True(run.WaitForLine("round 02/", TimeSpan.FromMinutes(2)), run.StdOut);
+
+        run.Signal(2); // SIGINT, as Ctrl+C sends
+        var paused = run.WaitForExit();
+
+        Assert.True(paused.ExitCode == 0, paused.StdErr);
+        Assert.Contains("paused after round", paused.StdOut);
+        ResumeToEnd("ctrl-c");
+        Assert.Equal(ReferenceSha(), SummarySha("ctrl-c"));
+    }
+
+    [Fact]
+    public void A_finished_experiment_extended_with_resume_rounds_equals_the_longer_run()
+    {
+        var shortRun = Flute("run", ConfigPath, "--id", "extended", "--set", "experiment.rounds=10");
+        Assert.True(shortRun.ExitCode == 0, shortRun.StdErr);
+
+        var again = Flute("resume", "extended");
+        var extended = Flute("resume", "extended", "--rounds", $"{Rounds}");
+
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("has finished all 10 rounds; pass --rounds N", again.StdErr);
+        Assert.True(extended.ExitCode == 0, extended.StdErr);
+        Assert.Equal(ReferenceSha(), SummarySha("extended"));
+        Assert.Equal(Enumerable.Range(1, Rounds), MetricsRounds("extended"));
+    }
+
+    [Fact]
+    public void A_second_process_on_the_same_experiment_is_refused_while_the_first_runs()
+    {
+        using var first = Start(null, "run", ConfigPath, "--id", "busy", "--set", "experiment.rounds=400");
+        Assert.True(first.WaitForLine("round 001/", TimeSpan.FromMinutes(2)), first.StdOut);
+
+        var second = Flute("resume", "busy");
+        var third = Flute("run", ConfigPath, "--id", "busy");
+        first.Kill();
+
+        Assert.Equal(2, second.ExitCode);
+        Assert.Contains("experiment 'busy' is in use by another process", second.StdErr);
+        Assert.Equal(2, third.ExitCode);
+        Assert.Single(second.StdErr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void A_run_never_overwrites_an_existing_experiment()
+    {
+        Assert.Equal(0, Flute("run", ConfigPath, "--id", "once", "--set", "experiment.rounds=2").ExitCode);
+        string sha = SummarySha("once");
+
+        var again = Flute("run", ConfigPath, "--id", "once", "--set", "experiment.rounds=2");
+
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("experiment 'once' already exists", again.StdErr);
+        Assert.Equal(sha, SummarySha("once"));
+    }
+
+    [Fact]
+    public void A_corrupt_latest_checkpoint_is_reported_with_its_file_and_an_earlier_round_can_be_used()
+    {
+        Assert.Equal(0, Flute("run", ConfigPath, "--id", "damaged", "--set", "experiment.rounds=6").ExitCode);
+        string weights = Path.Combine(Directory, "store", "experiments", "damaged", "rounds", "000006", "weights.bin");
+        byte[] bytes = File.ReadAllBytes(weights);
+        bytes[^5] ^= 0x40; // one flipped bit in the weights
+        File.WriteAllBytes(weights, bytes);
+
+        var resume = Flute("resume", "damaged", "--rounds", "12");
+        var fork = Flute("resume", "damaged", "--from-round", "5", "--id", "repaired", "--rounds", "12");
+        var reference = Flute("run", ConfigPath, "--id", "clean", "--set", "experiment.rounds=12");
+
+        Assert.NotEqual(0, resume.ExitCode);
+        Assert.Contains("damaged", resume.StdErr);
+        Assert.Contains(weights, resume.StdErr);
+        Assert.Contains("--from-round", resume.StdErr);
+        Assert.Single(resume.StdErr.Trim().Split('\n'));
+        Assert.True(fork.ExitCode == 0, fork.StdErr);
+        Assert.Equal(SummarySha("clean"), SummarySha("repaired"));
+        Assert.Equal(Enumerable.Range(1, 12), MetricsRounds("repaired"));
+        Assert.Contains("started from damaged@5", Flute("status", "repaired").StdOut);
+    }
+
+    [Fact]
+    public void Resume_refuses_a_config_that_changes_the_model_unless_forced_and_records_the_branch()
+    {
+        Assert.Equal(0, Flute("run", ConfigPath, "--id", "branching", "--set", "experiment.rounds=4").ExitCode);
+
+        var refused = Flute("resume", "branching", "--rounds", "6", "--set", "client.lr=0.5", "--set", "silo.trainers=1");
+        var forced = Flute("resume", "branching", "--rounds", "6", "--set", "client.lr=0.5", "--force-config");
+        var status = Flute("status", "branching");
+
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("client.lr", refused.StdErr);
+        Assert.DoesNotContain("silo.trainers", refused.StdErr);
+        Assert.Single(refused.StdErr.Trim().Split('\n'));
+        Assert.True(forced.ExitCode == 0, forced.StdErr);
+        Assert.Contains("config branch round 4: client.lr", status.StdOut);
+    }
+
+    [Fact]
+    public void An_unusable_store_exits_3_with_one_line()
+    {
+        string file = Path.Combine(Directory, "not-a-directory");
+        File.WriteAllText(file, "x");
+
+        var result = FluteProcess.Run(Directory, "run", ConfigPath, "--id", "nowhere", "--store", Path.Combine(file, "store"));
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.StartsWith("flute: storage error", result.StdErr);
+        Assert.Single(result.StdErr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void List_status_and_export_read_the_store_and_pytorch_loads_the_export()
+    {
+        Assert.Equal(0, Flute("run", ConfigPath, "--id", "listed", "--set", "experiment.rounds=3").ExitCode);
+        string out1 = Path.Combine(Directory, "listed.pt");
+
+        var list = Flute("list");
+        var status = Flute("status", "listed");
+        var export = Flute("export", "listed", "--format", "pytorch", "--out", out1);
+        var missing = Flute("export", "listed", "--round", "1", "--format", "pytorch", "--out", out1 + ".x");
+
+        Assert.Matches(@"listed\s+finished\s+3/3", list.StdOut);
+        Assert.Contains(SummarySha("listed"), status.StdOut);
+        Assert.True(export.ExitCode == 0, export.StdErr);
+        Assert.Equal(2, missing.ExitCode); // round 1 is not kept (keep_rounds 2: rounds 2 and 3)
+        Assert.Contains("not kept", missing.StdErr);
+
+        var python = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/python3",
+            ["-c", $"import torch, json; d = torch.load({JsonSerializer.Serialize(out1)}); print(json.dumps({{k: list(v.shape) for k, v in d.items()}}))"])
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string shapes = python.StandardOutput.ReadToEnd();
+        python.WaitForExit();
+        Assert.True(python.ExitCode == 0, "/usr/bin/python3 with torch is needed (Debian's python3-torch; .ci/run installs it): " + python.StandardError.ReadToEnd());
+        Assert.Equal("""{"linear.weight": [10, 784], "linear.bias": [10]}""", shapes.Trim());
+    }
+}
