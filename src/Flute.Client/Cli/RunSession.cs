@@ -54,9 +54,13 @@ public static class RunSession
             await preload;
             await plan.Start(experiment);
         }
+        catch (StorageUnavailableException)
+        {
+            throw;
+        }
         catch (Exception e) when (IsStorageFailure(e))
         {
-            throw new StorageUnavailableException($"storage error: {e.Message}", e);
+            throw new StorageUnavailableException(e.Message.StartsWith("storage error", StringComparison.Ordinal) ? e.Message : $"storage error: {e.Message}", e);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException)
         {
@@ -167,7 +171,7 @@ public static class RunSession
     {
         for (Exception? x = e; x is not null; x = x.InnerException)
         {
-            if (x is StorageUnavailableException || x.GetType().FullName == "Azure.RequestFailedException") return true;
+            if (x is StorageUnavailableException || Grains.Storage.Azure.AzureStorageClients.IsUnavailable(x)) return true;
         }
         return false;
     }

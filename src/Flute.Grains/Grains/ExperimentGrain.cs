@@ -390,7 +390,7 @@ public sealed partial class ExperimentGrain(
         for (Exception? x = e; x is not null; x = x.InnerException)
         {
             if (x is StorageUnavailableException or IOException or UnauthorizedAccessException
-                || x.GetType().FullName == "Azure.RequestFailedException")
+                || Storage.Azure.AzureStorageClients.IsUnavailable(x))
                 return true;
         }
         return false;
