@@ -28,6 +28,11 @@ public abstract class DurabilityScenarios : IDisposable
 
     protected string Directory { get; }
 
+    /// <summary>A unique experiment id for <paramref name="name"/>: a shared store (Azurite) outlives one test.</summary>
+    protected string Id(string name) => $"{name}-{_suffix}";
+
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+
     protected string ConfigPath { get; }
 
     /// <summary>The storage options for every command (e.g. --storage azure --azure-connection ...).</summary>
@@ -50,7 +55,7 @@ public abstract class DurabilityScenarios : IDisposable
     protected string ReferenceSha(int rounds = Rounds) =>
         s_references.GetOrAdd($"{Backend}/{rounds}", _ =>
         {
-            string id = $"reference-{rounds}-{Guid.NewGuid():N}";
+            string id = Id($"reference-{rounds}");
             var result = Flute("run", ConfigPath, "--id", id, "--set", $"experiment.rounds={rounds}");
             Assert.True(result.ExitCode == 0, result.StdErr);
             return SummarySha(id);
@@ -77,7 +82,7 @@ public abstract class DurabilityScenarios : IDisposable
 
     protected void CrashAtInjectedPointThenResume(string phase)
     {
-        string id = $"crash-{phase}";
+        string id = Id($"crash-{phase}");
         var crashed = FluteWith(new Dictionary<string, string> { ["FLUTE_CRASH_AT"] = $"5:{phase}" }, "run", ConfigPath, "--id", id);
 
         // SIGKILL: 128 + 9; the hook announces itself on stderr first.
@@ -91,7 +96,7 @@ public abstract class DurabilityScenarios : IDisposable
 
     protected void RandomKillsThenResume(int seed)
     {
-        string id = $"random-kills-{seed}";
+        string id = Id($"random-kills-{seed}");
         var random = new Random(seed);
         int killedMidRun = 0;
         var delays = new List<int>();
@@ -119,7 +124,7 @@ public abstract class DurabilityScenarios : IDisposable
 
     protected void PauseFromSecondTerminalThenResume()
     {
-        string id = "paused";
+        string id = Id("paused");
         using var run = Start(null, "run", ConfigPath, "--id", id, "--set", $"experiment.rounds={LongRounds}");
         Assert.True(run.WaitForLine("round 03/", TimeSpan.FromMinutes(2)), run.StdOut);
 
