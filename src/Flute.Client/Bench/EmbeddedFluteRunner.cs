@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Flute.Client.Cli;
 using Flute.Core.Configuration;
 using Flute.Grains.Hosting;
+using Flute.Grains.Storage;
 using Flute.Interfaces;
 
 namespace Flute.Client.Bench;
@@ -20,9 +21,10 @@ internal sealed class EmbeddedFluteRunner : IAsyncDisposable
 
     private EmbeddedFluteRunner(EmbeddedSilo silo) => _silo = silo;
 
-    public static async Task<EmbeddedFluteRunner> StartAsync(int trainers, int threadsPerTrainer)
+    /// <summary>Starts the silo; <paramref name="storage"/> defaults to no persistence.</summary>
+    public static async Task<EmbeddedFluteRunner> StartAsync(int trainers, int threadsPerTrainer, FluteStorageOptions? storage = null)
     {
-        var silo = EmbeddedSilo.Create(new FluteSiloOptions { Trainers = trainers, ThreadsPerTrainer = threadsPerTrainer });
+        var silo = EmbeddedSilo.Create(new FluteSiloOptions { Trainers = trainers, ThreadsPerTrainer = threadsPerTrainer }, storage);
         try
         {
             await silo.StartAsync();
@@ -36,9 +38,9 @@ internal sealed class EmbeddedFluteRunner : IAsyncDisposable
     }
 
     /// <summary>Runs the experiment to the end; returns its rounds seconds and final weights.</summary>
-    public async Task<(double Seconds, float[] Weights)> RunAsync(FluteConfig config, string dataDir)
+    public async Task<(double Seconds, float[] Weights)> RunAsync(FluteConfig config, string dataDir, string kind = "overhead")
     {
-        string id = $"bench-overhead-{_runTag}-{++_runs}";
+        string id = $"bench-{kind}-{_runTag}-{++_runs}";
         var spec = new ExperimentSpec(id, ConfigJson.Serialize(config), dataDir);
         var experiment = _silo.Grains.GetGrain<IExperimentGrain>(id);
         await experiment.StartAsync(spec);
