@@ -53,14 +53,14 @@ public static class PersistenceBenchmark
         string? shaNone = null, shaLocal = null;
         try
         {
-            await using var off = await EmbeddedFluteRunner.StartAsync(config.Silo.Trainers, config.Silo.ThreadsPerTrainer);
-            await using var on = await EmbeddedFluteRunner.StartAsync(config.Silo.Trainers, config.Silo.ThreadsPerTrainer, local);
             for (int rep = 0; rep < reps; rep++)
             {
-                // Alternate which side goes first, so drift on a busy machine hits both alike.
+                // Alternate which side goes first, so drift on a busy machine hits both alike; a fresh
+                // silo per run, so neither side inherits the other's warm (or cold) trainer threads.
                 foreach (bool persisted in rep % 2 == 0 ? new[] { false, true } : [true, false])
                 {
-                    (double seconds, float[] weights) = await (persisted ? on : off).RunAsync(config, data, "persistence");
+                    await using var silo = await EmbeddedFluteRunner.StartAsync(config.Silo.Trainers, config.Silo.ThreadsPerTrainer, persisted ? local : null);
+                    (double seconds, float[] weights) = await silo.RunAsync(config, data, "persistence");
                     string sha = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(weights.AsSpan())));
                     (persisted ? committed : none).Add(seconds);
                     if (persisted) shaLocal = sha; else shaNone = sha;

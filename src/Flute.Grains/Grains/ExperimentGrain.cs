@@ -338,7 +338,7 @@ public sealed partial class ExperimentGrain(
             CrashPoints.Check(round, "committed");
             int every = _context!.Config.Storage.SnapshotEvery;
             int best = _bestRound;
-            await WithRetriesAsync(() => _writer.PruneAsync(id, round, r => (every > 0 && r % every == 0) || (best > 0 && r == best)));
+            await WithRetriesAsync(() => _writer.PruneAsync(id, round, r => (every > 0 && r > 0 && r % every == 0) || (best > 0 && r == best)));
             CrashPoints.Check(round, "pruned");
         }
         _committed = _metrics.Count;

@@ -38,6 +38,11 @@ public static class StorageRegistration
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "unknown storage kind");
         }
+        if (options.Kind != StorageKind.None)
+        {
+            // Per-client state for algorithms that need it, on the same backend (none: not registered).
+            services.AddSingleton<IClientStateStore>(sp => new CheckpointClientStateStore(sp.GetRequiredService<FluteStore>().Checkpoints!));
+        }
         return silo;
     }
 }

@@ -161,4 +161,41 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
         Assert.True(python.ExitCode == 0, "/usr/bin/python3 with torch is needed (Debian's python3-torch; .ci/run installs it): " + python.StandardError.ReadToEnd());
         Assert.Equal("""{"linear.weight": [10, 784], "linear.bias": [10]}""", shapes.Trim());
     }
+
+    [Fact]
+    public void Snapshots_and_the_best_model_on_the_validation_split_are_kept_and_exportable()
+    {
+        var run = Flute("run", ConfigPath, "--id", "snapshots", "--set", "experiment.rounds=10", "--set", "server.eval_every=2",
+            "--set", "data.validation_fraction=0.1", "--set", "storage.snapshot_every=4");
+        Assert.True(run.ExitCode == 0, run.StdErr);
+
+        var evaluated = File.ReadAllLines(Path.Combine(Directory, "runs", "snapshots", "metrics.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(r => r.TryGetProperty("val_accuracy", out _))
+            .ToList();
+        // Every evaluated round (2, 4, 6, 8, 10) has validation metrics next to the test metrics.
+        Assert.Equal([2, 4, 6, 8, 10], evaluated.Select(r => r.GetProperty("round").GetInt32()));
+        Assert.All(evaluated, r => Assert.True(r.TryGetProperty("test_accuracy", out _)));
+        // The best round by validation accuracy (ties keep the earlier round), computed here from the file.
+        int best = evaluated.Aggregate((a, b) => b.GetProperty("val_accuracy").GetDouble() > a.GetProperty("val_accuracy").GetDouble() ? b : a)
+            .GetProperty("round").GetInt32();
+
+        var status = Flute("status", "snapshots");
+        Assert.Contains($"best         round {best} (val_accuracy", status.StdOut);
+        var kept = new SortedSet<int> { 4, 8, 9, 10, best };
+        Assert.Contains($"kept rounds  {string.Join(", ", kept)}", status.StdOut);
+
+        string bestFile = Path.Combine(Directory, "best.pt"), snapshotFile = Path.Combine(Directory, "r4.dat");
+        var exportBest = Flute("export", "snapshots", "--round", "best", "--format", "pytorch", "--out", bestFile);
+        var exportSnapshot = Flute("export", "snapshots", "--round", "4", "--format", "torchsharp", "--out", snapshotFile);
+        Assert.True(exportBest.ExitCode == 0, exportBest.StdErr);
+        Assert.Contains($"round {best}", exportBest.StdOut);
+        Assert.True(exportSnapshot.ExitCode == 0, exportSnapshot.StdErr);
+        Assert.True(new FileInfo(snapshotFile).Length > 7850 * 4);
+
+        // A new experiment from the round-4 snapshot continues to the same model as the original.
+        var fork = Flute("resume", "snapshots", "--from-round", "4", "--id", "from-snapshot");
+        Assert.True(fork.ExitCode == 0, fork.StdErr);
+        Assert.Equal(SummarySha("snapshots"), SummarySha("from-snapshot"));
+    }
 }
