@@ -53,6 +53,12 @@ public static class PersistenceBenchmark
         string? shaNone = null, shaLocal = null;
         try
         {
+            // One short run first, not counted: the process's first run pays JIT and allocator warm-up.
+            FluteConfig warmup = ConfigLoader.Load(configPath, [.. overrides, $"experiment.rounds={Math.Min(config.Experiment.Rounds, 3)}"]);
+            await using (var first = await EmbeddedFluteRunner.StartAsync(config.Silo.Trainers, config.Silo.ThreadsPerTrainer))
+            {
+                await first.RunAsync(warmup, data, "persistence-warmup");
+            }
             for (int rep = 0; rep < reps; rep++)
             {
                 // Alternate which side goes first, so drift on a busy machine hits both alike; a fresh

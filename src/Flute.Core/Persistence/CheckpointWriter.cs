@@ -45,39 +45,14 @@ public sealed class CheckpointWriter
     /// </summary>
     public async Task<ExperimentCheckpoint> WriteAsync(RoundSnapshot snapshot, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        string id = snapshot.ExperimentId;
-        int round = snapshot.RoundCompleted;
-        string? strategyKey = snapshot.StrategyState is null ? null : CheckpointKeys.RoundBlob(id, round, StrategyName);
-        var record = new ExperimentCheckpoint(
-            CheckpointCodec.RecordFormatVersion, id, round, snapshot.ModelVersion, snapshot.Status,
-            snapshot.ConfigJson, CheckpointCodec.ConfigHash(snapshot.ConfigJson), snapshot.BuildVersion,
-            CheckpointKeys.RoundBlob(id, round, MetricsName),
-            CheckpointKeys.RoundBlob(id, round, WeightsName),
-            CheckpointKeys.RoundBlob(id, round, OptimizerName),
-            strategyKey,
-            snapshot.CreatedAtUtc);
-        byte[] recordBytes = CheckpointCodec.EncodeRecord(record);
-
-        var blobs = new List<Task>
-        {
-            _store.PutAsync(record.WeightsKey, CheckpointCodec.EncodeFloats(snapshot.Weights), cancellationToken),
-            _store.PutAsync(record.OptimizerStateKey, CheckpointCodec.EncodeFloatArrays(snapshot.OptimizerState), cancellationToken),
-            _store.PutAsync(record.MetricsKey, snapshot.MetricsHistory, cancellationToken),
-            _store.PutAsync(CheckpointKeys.RoundBlob(id, round, RecordName), recordBytes, cancellationToken),
-        };
-        if (strategyKey is not null)
-        {
-            blobs.Add(_store.PutAsync(strategyKey, snapshot.StrategyState, cancellationToken));
-        }
-        await Task.WhenAll(blobs);
+        ExperimentCheckpoint record = await WriteRoundAsync(snapshot, cancellationToken);
 
         // The commit point: everything the new record names is durable by now.
-        await _store.PutAsync(CheckpointKeys.Record(id), recordBytes, cancellationToken);
+        await _store.PutAsync(CheckpointKeys.Record(record.ExperimentId), CheckpointCodec.EncodeRecord(record), cancellationToken);
 
         try
         {
-            await DeleteOldRoundsAsync(id, round, cancellationToken);
+            await PruneAsync(record.ExperimentId, record.RoundCompleted, cancellationToken: cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -239,30 +214,4 @@ public sealed class CheckpointWriter
 
     private CorruptCheckpointException Corrupt(string key, CheckpointCorruption kind, string detail, Exception? inner = null) =>
         new(key, _store.Locate(key), kind, detail.TrimEnd('.'), inner);
-
-    private async Task DeleteOldRoundsAsync(string experimentId, int round, CancellationToken cancellationToken)
-    {
-        string prefix = CheckpointKeys.RoundsPrefix(experimentId);
-        var byRound = new Dictionary<int, List<string>>();
-        await foreach (string key in _store.ListAsync(prefix, cancellationToken))
-        {
-            string folder = key[prefix.Length..].Split('/')[0];
-            if (CheckpointKeys.TryParseRoundFolder(folder, out int r))
-            {
-                (byRound.TryGetValue(r, out List<string>? keys) ? keys : byRound[r] = []).Add(key);
-            }
-        }
-        var kept = byRound.Keys.Where(r => r <= round).OrderDescending().Take(KeepRounds).ToHashSet();
-        foreach ((int r, List<string> keys) in byRound)
-        {
-            if (kept.Contains(r))
-            {
-                continue;
-            }
-            foreach (string key in keys)
-            {
-                await _store.DeleteAsync(key, cancellationToken);
-            }
-        }
-    }
 }

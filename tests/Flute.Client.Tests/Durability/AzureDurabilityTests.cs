@@ -42,8 +42,6 @@ public sealed class AzureDurabilityTests(AzuriteProcessFixture azurite) : Durabi
 
     protected override string Backend => "azure";
 
-    public static TheoryData<string> Phases => ["train", "blobs", "commit", "committed", "pruned"];
-
     [Theory]
     [MemberData(nameof(Phases))]
     public void Crash_at_an_injected_point_then_resume_gives_the_uninterrupted_model(string phase) =>

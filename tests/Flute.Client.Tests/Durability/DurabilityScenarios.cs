@@ -28,6 +28,9 @@ public abstract class DurabilityScenarios : IDisposable
 
     protected string Directory { get; }
 
+    /// <summary>The crash phases of <c>FLUTE_CRASH_AT</c>, for the backends' theories.</summary>
+    public static TheoryData<string> Phases => ["train", "blobs", "commit", "committed", "pruned"];
+
     /// <summary>A unique experiment id for <paramref name="name"/>: a shared store (Azurite) outlives one test.</summary>
     protected string Id(string name) => $"{name}-{_suffix}";
 

@@ -9,8 +9,6 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
 
     protected override string Backend => "local";
 
-    public static TheoryData<string> Phases => ["train", "blobs", "commit", "committed", "pruned"];
-
     [Theory]
     [MemberData(nameof(Phases))]
     public void Crash_at_an_injected_point_then_resume_gives_the_uninterrupted_model(string phase) =>
