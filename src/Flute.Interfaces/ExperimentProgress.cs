@@ -29,6 +29,12 @@ public sealed record RoundMetrics(
 
     /// <summary>Mean loss on the validation split, when evaluated.</summary>
     [Id(11)] public double? ValidationLoss { get; init; }
+
+    /// <summary>Client-grain activations during the round on the experiment grain's silo (one per sampled client when nothing is retried).</summary>
+    [Id(12)] public long? Activations { get; init; }
+
+    /// <summary>Client grains still activated on that silo when the round ended (deactivation follows each reply).</summary>
+    [Id(13)] public long? AliveAfter { get; init; }
 }
 
 /// <summary>Where an experiment stands, with the metrics of rounds the caller has not seen yet.</summary>

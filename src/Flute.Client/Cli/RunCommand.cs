@@ -52,6 +52,8 @@ internal static class DataFiles
 {
     public static MnistFiles Ensure(string? dataDirOption, FluteConfig config)
     {
+        // A generated data set has no files: nothing to fetch.
+        if (KnownNames.GeneratedDatasets.Contains(config.Data.Dataset)) return new MnistFiles(".", 0);
         string? dataDir = dataDirOption ?? (config.Data.Dir.Length > 0 ? config.Data.Dir : null);
         try
         {

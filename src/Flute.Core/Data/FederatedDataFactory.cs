@@ -24,6 +24,10 @@ public static class FederatedDataFactory
     public static FederatedDataLoad LoadTimed(DataSection data, string dataDir, ulong seed, TextWriter? log = null)
     {
         var clock = Stopwatch.StartNew();
+        if (data.Dataset == "synthetic")
+        {
+            return new FederatedDataLoad(Synthetic.SyntheticData.Create(data, seed), 0, clock.Elapsed.TotalSeconds);
+        }
         IDatasetSource source = DatasetRegistry.Get(data.Dataset);
         IPartitioner partitioner = PartitionerRegistry.Get(data.Partition);
         string? directory = !string.IsNullOrWhiteSpace(dataDir) ? dataDir : string.IsNullOrWhiteSpace(data.Dir) ? null : data.Dir;

@@ -16,4 +16,6 @@ public enum StreamPurpose : ulong
     Evaluation = 8,
     /// <summary>The samples data.validation_fraction holds out of the training pool.</summary>
     Validation = 9,
+    /// <summary>The synthetic data set: client k's model, mean and samples (round 0: training clients; 1: test clients; 2: validation clients).</summary>
+    Synthetic = 10,
 }

@@ -1,4 +1,5 @@
 using Flute.Core.Codecs;
+using Flute.Core.Data;
 using Flute.Core.Randomness;
 using Flute.Grains.Runtime;
 using Flute.Grains.Torch;
@@ -39,10 +40,13 @@ public sealed class ClientGrain(
             throw new ArgumentException($"client {clientId} of experiment '{experimentId}' got a request for '{request.ExperimentId}'");
 
         ExperimentContext context = await contexts.GetAsync(request.ExperimentId, GrainFactory);
-        if (clientId < 0 || clientId >= context.Data.ClientCount)
-            throw new ArgumentOutOfRangeException(nameof(request), $"client {clientId} is outside the population of {context.Data.ClientCount}");
-        int[] indices = context.Data.Clients[clientId];
-        if (indices.Length == 0) return new TrainResult(clientId, 0, 0, null);
+        if (clientId < 0 || clientId >= context.Data.Population)
+            throw new ArgumentOutOfRangeException(nameof(request), $"client {clientId} is outside the population of {context.Data.Population}");
+        var client = context.Config.Client;
+        bool zeroStep = client.LocalEpochs == 0;
+        // The sample count alone is cheap; a lazy data set generates the samples only to train on them.
+        int samples = context.Data.SampleCount(clientId);
+        if (samples == 0) return new TrainResult(clientId, 0, 0, null);
 
         byte[] weights = await models.GetAsync(request.ExperimentId, request.ModelVersion, GrainFactory);
         int dataBytes = context.Layout.ParameterCount * sizeof(float);
@@ -51,9 +55,18 @@ public sealed class ClientGrain(
         try
         {
             Memory<byte> data = PseudoGradientPayload.Write(payload, header, dataBytes);
-            var client = context.Config.Client;
+            if (zeroStep)
+            {
+                // client.local_epochs 0: the whole orchestration path (activation, model cache,
+                // payload, fold) with no SGD step — what bench scale measures. The update is zero.
+                data.Span.Clear();
+                int used = client.MaxSamples > 0 ? Math.Min(samples, client.MaxSamples) : samples;
+                PseudoGradientPayload.Write(payload, header with { SampleCount = used, Loss = 0 }, dataBytes);
+                return new TrainResult(clientId, used, 0, payload);
+            }
+            ClientShard shard = context.Data.Shard(clientId);
             var job = new TrainJob(
-                context.Model, weights, context.Data.Train, indices,
+                context.Model, weights, shard.Data, shard.Indices,
                 new TrainSettings(client.Lr, client.BatchSize, client.LocalEpochs, client.MaxSamples),
                 DeterministicRandom.DeriveKey(request.Seed, StreamPurpose.DataOrder, request.Round, clientId),
                 data);

@@ -36,6 +36,7 @@ public sealed partial class ExperimentGrain(
     ModelCache models,
     TrainerPool trainers,
     PayloadBufferPool payloads,
+    ClientActivity activity,
     ILogger<ExperimentGrain> logger) : Grain, IExperimentGrain
 {
     private const int CommitAttempts = 3;
@@ -97,7 +98,7 @@ public sealed partial class ExperimentGrain(
         // moment has a committed round to resume from.
         await CommitAsync(0, ExperimentStatus.Running);
         _status = ExperimentStatus.Running;
-        LogStarted(logger, spec.ExperimentId, _totalRounds, context.Data.ClientCount, context.Layout.ParameterCount);
+        LogStarted(logger, spec.ExperimentId, _totalRounds, context.Data.Population, context.Layout.ParameterCount);
         ScheduleRounds();
     }
 
@@ -411,7 +412,8 @@ public sealed partial class ExperimentGrain(
         long started = Stopwatch.GetTimestamp();
         if (round == 1 || _roundsStartTicks == 0) _roundsStartTicks = started;
 
-        long[] cohort = CohortSampler.Sample(context.Data.ClientCount, config.Server.ClientsPerRound, config.Experiment.Seed, round);
+        long activatedBefore = activity.Activated;
+        long[] cohort = CohortSampler.Sample(context.Data.Population, config.Server.ClientsPerRound, config.Experiment.Seed, round);
         var request = new TrainRequest(context.ExperimentId, round, _version, config.Experiment.Seed);
         var tally = new RoundTally();
         _aggregate.Reset();
@@ -460,6 +462,8 @@ public sealed partial class ExperimentGrain(
         {
             ValidationAccuracy = valAccuracy,
             ValidationLoss = valLoss,
+            Activations = activity.Activated - activatedBefore,
+            AliveAfter = activity.Alive,
         };
         // Visible to GetProgressAsync only once committed (CommitAsync).
         _metrics.Add(metrics);
@@ -605,7 +609,7 @@ public sealed partial class ExperimentGrain(
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{ExperimentId} started: {Rounds} rounds, {Clients} clients, {Parameters} parameters")]
-    private static partial void LogStarted(ILogger logger, string experimentId, int rounds, int clients, int parameters);
+    private static partial void LogStarted(ILogger logger, string experimentId, int rounds, long clients, int parameters);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{ExperimentId} round {Round} aggregated {Clients} updates, train loss {Loss}")]
     private static partial void LogRound(ILogger logger, string experimentId, int round, int clients, double loss);

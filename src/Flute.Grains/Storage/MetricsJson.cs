@@ -28,6 +28,8 @@ public static class MetricsJson
             if (m.TestLoss is double l) WriteNumber(json, "test_loss", l);
             if (m.ValidationAccuracy is double va) WriteNumber(json, "val_accuracy", va);
             if (m.ValidationLoss is double vl) WriteNumber(json, "val_loss", vl);
+            if (m.Activations is long act) json.WriteNumber("activations", act);
+            if (m.AliveAfter is long alive) json.WriteNumber("alive_after", alive);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
@@ -55,6 +57,8 @@ public static class MetricsJson
             {
                 ValidationAccuracy = Number(o, "val_accuracy"),
                 ValidationLoss = Number(o, "val_loss"),
+                Activations = o.TryGetProperty("activations", out JsonElement act) ? act.GetInt64() : null,
+                AliveAfter = o.TryGetProperty("alive_after", out JsonElement alive) ? alive.GetInt64() : null,
             };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)

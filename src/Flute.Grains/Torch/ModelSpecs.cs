@@ -8,6 +8,7 @@ public static class ModelSpecs
     public static ModelSpec For(FluteConfig config) => config.Data.Dataset switch
     {
         "mnist" => new ModelSpec(config.Model.Name, [1, 28, 28], 10, config.Model.Hidden),
+        "synthetic" => new ModelSpec(config.Model.Name, [Core.Data.Synthetic.SyntheticData.Features], Core.Data.Synthetic.SyntheticData.Classes, config.Model.Hidden),
         _ => throw new ArgumentException($"no sample shape is known for data set '{config.Data.Dataset}'"),
     };
 }

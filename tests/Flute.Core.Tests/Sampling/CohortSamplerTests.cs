@@ -74,6 +74,29 @@ public sealed class CohortSamplerTests
     }
 
     [Fact]
+    public void Sample_FromTwoToTheFortyClientsIsUniformOverBucketsWithNoRepeatsInARound()
+    {
+        // Arrange: 200 rounds × 1,000 clients from N = 2^40, counted in 64 equal buckets (id >> 34).
+        const long population = 1L << 40;
+        const int buckets = 64, rounds = 200, cohort = 1_000;
+        var counts = new long[buckets];
+
+        // Act
+        for (int round = 1; round <= rounds; round++)
+        {
+            long[] ids = CohortSampler.Sample(population, cohort, seed: 17, round: round);
+            Assert.Equal(cohort, ids.Distinct().Count());
+            foreach (long id in ids) counts[id >> 34]++;
+        }
+
+        // Assert: Pearson's chi-square with 63 degrees of freedom; 103.4 is its 0.999 quantile, so a
+        // uniform sampler fails this (fixed-seed) check with probability 0.001, a skewed one almost surely.
+        double expected = (double)rounds * cohort / buckets;
+        double chiSquare = counts.Sum(c => (c - expected) * (c - expected) / expected);
+        Assert.True(chiSquare < 103.4, $"chi-square {chiSquare:0.0} over {buckets} buckets: {string.Join(' ', counts)}");
+    }
+
+    [Fact]
     public void Sample_DrawsEveryPairEquallyOften()
     {
         // Arrange: 2 of 5 has 10 subsets; 20,000 rounds expect 2,000 each.
