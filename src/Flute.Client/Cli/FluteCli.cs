@@ -23,6 +23,8 @@ public static class FluteCli
                      the global model as a TorchSharp weights file or a PyTorch state dict
           bench NAME [options]
                      benchmarks: overhead (Flute vs a bare loop), micro (hot paths); see docs/performance.md
+          data partition --dataset mnist --partition NAME [--alpha A] --clients N --out FILE [--seed N]
+                     partition a data set once into a file that configs name (data.dataset partitioned)
           version    print the version
 
         storage options (all experiment commands): --storage local|azure|none, --store DIR (default .flute),
@@ -49,6 +51,7 @@ public static class FluteCli
                 "list" => await InspectCommands.ListAsync(args[1..]),
                 "status" => await InspectCommands.StatusAsync(args[1..]),
                 "export" => await InspectCommands.ExportAsync(args[1..]),
+                "data" => DataCommand.Execute(args[1..]),
                 "bench" => await Bench.BenchCommand.ExecuteAsync(args[1..]),
                 "version" or "--version" => PrintVersion(),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try: flute --help)"),

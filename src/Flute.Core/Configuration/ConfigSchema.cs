@@ -44,6 +44,10 @@ public static partial class ConfigSchema
             c => c.Data.NumClients >= 1 && (!IsPowerlaw(c) || c.Data.NumClients % PowerlawClientGroup == 0)),
         Number("data.alpha", "Dirichlet concentration: smaller gives each client fewer labels (dirichlet partition). For the synthetic data set: the spread of the clients' models (Synthetic(alpha, beta)).",
             c => c.Data.Alpha, (c, v) => c.Data.Alpha = v, "> 0", "a number > 0", v => v > 0),
+        TextWhere("data.file", "The partitioned data file (built by 'flute data partition') when data.dataset is partitioned; data.num_clients must equal its client count.",
+            c => c.Data.File, (c, v) => c.Data.File = v, "a file path; required when data.dataset is partitioned",
+            c => c.Data.Dataset == "partitioned" ? "a file path (data.dataset is partitioned)" : "a file path",
+            c => c.Data.Dataset != "partitioned" || c.Data.File.Length > 0),
         Number("data.beta", "Synthetic data set only: the spread of the clients' feature means (Synthetic(alpha, beta)).",
             c => c.Data.Beta, (c, v) => c.Data.Beta = v, "≥ 0", "a number ≥ 0", v => v >= 0),
         Integer("data.max_samples_per_client", "Synthetic data set only: cap on a client's sample count (drawn as lognormal(4, 2) + 50, which has a long tail); 0 means no cap.",
@@ -164,6 +168,12 @@ public static partial class ConfigSchema
         string allowed, string expected, Func<string, bool> isValid) =>
         new(path, ConfigValueType.Text, description, allowed, null, false,
             c => get(c), (c, v) => set(c, (string)v), ConfigValues.ParseText, _ => expected, c => isValid(get(c)));
+
+    private static ConfigKey TextWhere(
+        string path, string description, Func<FluteConfig, string> get, Action<FluteConfig, string> set,
+        string allowed, Func<FluteConfig, string> expected, Func<FluteConfig, bool> isValid) =>
+        new(path, ConfigValueType.Text, description, allowed, null, false,
+            c => get(c), (c, v) => set(c, (string)v), ConfigValues.ParseText, expected, isValid);
 
     [GeneratedRegex(@"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex ExperimentName();

@@ -41,6 +41,8 @@ public sealed class DataSection
     public int ShardsPerClient { get; set; } = 2;
     /// <summary>data.dir: directory of the data set's files; empty = the data cache (fetched on first use).</summary>
     public string Dir { get; set; } = "";
+    /// <summary>data.file: the file of data.dataset partitioned (built by flute data partition).</summary>
+    public string File { get; set; } = "";
     /// <summary>data.beta: synthetic only: spread of the clients' feature means.</summary>
     public double Beta { get; set; } = 1.0;
     /// <summary>data.max_samples_per_client: synthetic only: cap on a client's sample count; 0 = no cap.</summary>

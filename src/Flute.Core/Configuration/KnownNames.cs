@@ -11,10 +11,10 @@ public static class KnownNames
     public static string[] Models { get; } = ["logreg", "mlp", "cnn", "cnn-small"];
 
     /// <summary>data.dataset values.</summary>
-    public static string[] Datasets { get; } = ["mnist", "synthetic"];
+    public static string[] Datasets { get; } = ["mnist", "synthetic", "partitioned"];
 
-    /// <summary>The data.dataset values generated on demand per client (no files, no DatasetRegistry source).</summary>
-    public static string[] GeneratedDatasets { get; } = ["synthetic"];
+    /// <summary>The data.dataset values read or generated per client on demand (no DatasetRegistry source, nothing to fetch).</summary>
+    public static string[] GeneratedDatasets { get; } = ["synthetic", "partitioned"];
 
     /// <summary>data.partition values.</summary>
     public static string[] Partitions { get; } = ["iid", "dirichlet", "shards", "powerlaw"];

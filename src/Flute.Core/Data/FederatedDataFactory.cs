@@ -28,6 +28,16 @@ public static class FederatedDataFactory
         {
             return new FederatedDataLoad(Synthetic.SyntheticData.Create(data, seed), 0, clock.Elapsed.TotalSeconds);
         }
+        if (data.Dataset == "partitioned")
+        {
+            var file = Partitioned.PartitionedFile.Open(data.File);
+            if (file.Clients != data.NumClients)
+            {
+                file.Dispose();
+                throw new ArgumentException($"data.num_clients ({data.NumClients}) must equal the client count of {data.File} ({file.Clients})");
+            }
+            return new FederatedDataLoad(file.ToFederatedData(), 0, clock.Elapsed.TotalSeconds);
+        }
         IDatasetSource source = DatasetRegistry.Get(data.Dataset);
         IPartitioner partitioner = PartitionerRegistry.Get(data.Partition);
         string? directory = !string.IsNullOrWhiteSpace(dataDir) ? dataDir : string.IsNullOrWhiteSpace(data.Dir) ? null : data.Dir;

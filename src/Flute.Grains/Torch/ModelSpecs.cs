@@ -9,6 +9,13 @@ public static class ModelSpecs
     {
         "mnist" => new ModelSpec(config.Model.Name, [1, 28, 28], 10, config.Model.Hidden),
         "synthetic" => new ModelSpec(config.Model.Name, [Core.Data.Synthetic.SyntheticData.Features], Core.Data.Synthetic.SyntheticData.Classes, config.Model.Hidden),
+        "partitioned" => FromFile(config),
         _ => throw new ArgumentException($"no sample shape is known for data set '{config.Data.Dataset}'"),
     };
+
+    private static ModelSpec FromFile(FluteConfig config)
+    {
+        using var file = Core.Data.Partitioned.PartitionedFile.Open(config.Data.File);
+        return new ModelSpec(config.Model.Name, file.SampleShape, file.ClassCount, config.Model.Hidden);
+    }
 }

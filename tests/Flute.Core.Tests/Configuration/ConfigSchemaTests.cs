@@ -107,6 +107,7 @@ public sealed class ConfigSchemaTests
         "experiment.seed" => ("7", 7UL),
         "experiment.name" => ("other", "other"),
         "data.dir" => ("some/dir", "some/dir"),
+        "data.file" => ("some/file", "some/file"),
         "data.partition" => ("shards", "shards"),
         "model.name" => ("cnn", "cnn"),
         "storage.dir" => ("some/store", "some/store"),
