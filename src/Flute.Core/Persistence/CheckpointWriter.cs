@@ -72,19 +72,21 @@ public sealed class CheckpointWriter
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         (ExperimentCheckpoint record, byte[] recordBytes) = Describe(snapshot);
+        // All in parallel (each put is atomic and durable on its own): nothing names this round until
+        // the caller's commit, so the order among its own blobs does not matter, and one round of
+        // fsync latency instead of two is what a small model's round can afford.
         var blobs = new List<Task>
         {
             _store.PutAsync(record.WeightsKey, CheckpointCodec.EncodeFloats(snapshot.Weights), cancellationToken),
             _store.PutAsync(record.OptimizerStateKey, CheckpointCodec.EncodeFloatArrays(snapshot.OptimizerState), cancellationToken),
             _store.PutAsync(record.MetricsKey, snapshot.MetricsHistory, cancellationToken),
+            _store.PutAsync(CheckpointKeys.RoundBlob(snapshot.ExperimentId, snapshot.RoundCompleted, RecordName), recordBytes, cancellationToken),
         };
         if (record.StrategyStateKey is not null)
         {
             blobs.Add(_store.PutAsync(record.StrategyStateKey, snapshot.StrategyState, cancellationToken));
         }
         await Task.WhenAll(blobs);
-        // The record copy last: a round folder with a record has all its blobs.
-        await _store.PutAsync(CheckpointKeys.RoundBlob(snapshot.ExperimentId, snapshot.RoundCompleted, RecordName), recordBytes, cancellationToken);
         return record;
     }
 
@@ -93,9 +95,10 @@ public sealed class CheckpointWriter
     /// <paramref name="committedRound"/> and those <paramref name="keep"/> protects (snapshots, the best
     /// model); rounds after <paramref name="committedRound"/> (an abandoned branch, or blobs of a round
     /// that crashed before its commit) are deleted too. Call only after <paramref name="committedRound"/>
-    /// is committed.
+    /// is committed. With <paramref name="deleteLaterRounds"/> false, rounds after it are left alone (so a
+    /// prune may run while the next round is being written).
     /// </summary>
-    public async Task PruneAsync(string experimentId, int committedRound, Func<int, bool>? keep = null, CancellationToken cancellationToken = default)
+    public async Task PruneAsync(string experimentId, int committedRound, Func<int, bool>? keep = null, CancellationToken cancellationToken = default, bool deleteLaterRounds = true)
     {
         string prefix = CheckpointKeys.RoundsPrefix(experimentId);
         var byRound = new Dictionary<int, List<string>>();
@@ -110,7 +113,7 @@ public sealed class CheckpointWriter
         var kept = byRound.Keys.Where(r => r <= committedRound).OrderDescending().Take(KeepRounds).ToHashSet();
         foreach ((int r, List<string> keys) in byRound)
         {
-            if (kept.Contains(r) || (r <= committedRound && keep is not null && keep(r)))
+            if (kept.Contains(r) || (r <= committedRound && keep is not null && keep(r)) || (r > committedRound && !deleteLaterRounds))
             {
                 continue;
             }

@@ -155,6 +155,12 @@ public sealed partial class ExperimentGrain(
             s.ConfigBranches.Add($"round {_round}: {string.Join(", ", request.ForcedChanges)}");
         Publish();
         bool done = _round >= _totalRounds;
+        if (request.ForkSource is null)
+        {
+            // Blobs of rounds after the last commit (a crash between a round's blobs and its commit)
+            // are never read; delete them before those rounds are written again.
+            await WithRetriesAsync(() => _writer.PruneAsync(id, _round, RetainedBy(config.Storage.SnapshotEvery, _bestRound)));
+        }
         // A stale pause request (from a run that stopped before seeing it) must not stop this one.
         await store.Checkpoints!.DeleteAsync(CheckpointKeys.PauseRequest(id));
         if (request.ForkSource is not null)
@@ -337,12 +343,34 @@ public sealed partial class ExperimentGrain(
             s.StrategyStateKey = record.StrategyStateKey;
             await WriteStateWithRetriesAsync();
             CrashPoints.Check(round, "committed");
-            int every = _context!.Config.Storage.SnapshotEvery;
-            int best = _bestRound;
-            await WithRetriesAsync(() => _writer.PruneAsync(id, round, r => (every > 0 && r > 0 && r % every == 0) || (best > 0 && r == best)));
-            CrashPoints.Check(round, "pruned");
+            // Pruning old rounds is not part of the commit: it runs while the next round computes
+            // (one prune at a time, never touching rounds after the committed one), and the last
+            // commit of a run waits for it.
+            Task previous = _pruning;
+            _pruning = PruneInBackgroundAsync(previous, id, round, RetainedBy(_context!.Config.Storage.SnapshotEvery, _bestRound));
+            if (status != ExperimentStatus.Running) await _pruning;
         }
         _committed = _metrics.Count;
+    }
+
+    private Task _pruning = Task.CompletedTask;
+
+    private static Func<int, bool> RetainedBy(int snapshotEvery, int bestRound) =>
+        r => (snapshotEvery > 0 && r > 0 && r % snapshotEvery == 0) || (bestRound > 0 && r == bestRound);
+
+    private async Task PruneInBackgroundAsync(Task previous, string id, int round, Func<int, bool> retained)
+    {
+        try
+        {
+            await previous;
+            await WithRetriesAsync(() => _writer!.PruneAsync(id, round, retained, deleteLaterRounds: false));
+            CrashPoints.Check(round, "pruned");
+        }
+        catch (Exception e)
+        {
+            // Nothing is lost: the round is committed, and the next prune deletes what this one left.
+            LogPruneFailed(logger, e, id, round);
+        }
     }
 
     private Task WriteStateWithRetriesAsync() => WithRetriesAsync(() => state.WriteStateAsync());
@@ -622,6 +650,9 @@ public sealed partial class ExperimentGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{ExperimentId} paused after round {Round}")]
     private static partial void LogPaused(ILogger logger, string experimentId, int round);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{ExperimentId}: pruning rounds before {Round} failed; the next commit retries")]
+    private static partial void LogPruneFailed(ILogger logger, Exception exception, string experimentId, int round);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{ExperimentId}: could not record the failed status")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception, string experimentId);
