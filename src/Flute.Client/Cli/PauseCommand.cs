@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Flute.Core.Persistence;
 using Flute.Grains.Storage;
 using Flute.Interfaces;
 
@@ -40,6 +41,26 @@ public static class PauseCommand
         {
             Console.WriteLine($"experiment {id} is {state.Status.ToString().ToLowerInvariant()} after round {state.RoundCompleted}/{state.TotalRounds}: nothing to pause");
             return state.Status == ExperimentStatus.Paused ? ExitCodes.Ok : ExitCodes.BadInput;
+        }
+        if (store is LocalExperimentStore)
+        {
+            // The local lock is free exactly when no process runs the experiment (a crash releases it):
+            // a pause request would then wait for a run that is not coming.
+            IExperimentLock? probe = null;
+            try
+            {
+                probe = await store.AcquireLockAsync(id);
+            }
+            catch (ExperimentLockedException)
+            {
+                // Held: a run or resume is active, as expected.
+            }
+            if (probe is not null)
+            {
+                await probe.DisposeAsync();
+                Console.Error.WriteLine($"flute: experiment {id} is not running: its last run stopped after round {state.RoundCompleted}/{state.TotalRounds} without pausing (a crash?); continue it with './flute resume {id}{storageArgs.Echo()}'");
+                return ExitCodes.BadInput;
+            }
         }
         await store.RequestPauseAsync(id);
         Console.WriteLine($"pause requested for {id} (running, round {state.RoundCompleted}/{state.TotalRounds} committed)");

@@ -18,6 +18,19 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
     public void Five_random_sigkills_then_resume_give_the_uninterrupted_model() => RandomKillsThenResume(seed: 11);
 
     [Fact]
+    public void Pausing_a_crashed_experiment_says_it_is_not_running_instead_of_waiting()
+    {
+        var crashed = FluteWith(new Dictionary<string, string> { ["FLUTE_CRASH_AT"] = "3:committed" }, "run", ConfigPath, "--id", "crashed");
+        Assert.Equal(137, crashed.ExitCode);
+
+        var pause = Flute("pause", "crashed");
+
+        Assert.Equal(2, pause.ExitCode);
+        Assert.Contains("is not running: its last run stopped after round 3/", pause.StdErr);
+        Assert.Contains("./flute resume crashed", pause.StdErr);
+    }
+
+    [Fact]
     public void Pause_from_a_second_terminal_then_resume_gives_the_uninterrupted_model() => PauseFromSecondTerminalThenResume();
 
     [Fact]
