@@ -498,9 +498,29 @@ public sealed partial class ExperimentGrain(
         LogRound(logger, context.ExperimentId, round, tally.Folded, tally.MeanLoss);
     }
 
+    private GrainType _clientGrainType;
+    private GrainInterfaceType _clientInterfaceType;
+
+    /// <summary>
+    /// A reference to a client grain, built from a cached grain type and interface type:
+    /// <c>GetGrain&lt;IClientGrain&gt;(long, string)</c> resolves the interface type by reflection on every
+    /// call, which was ~5% of the CPU of a 10,000-client round and ran on this grain's single thread.
+    /// </summary>
+    private IClientGrain ClientReference(long client, string experimentId)
+    {
+        if (_clientInterfaceType.IsDefault)
+        {
+            var probe = (GrainReference)(object)GrainFactory.GetGrain<IClientGrain>(client, experimentId);
+            _clientGrainType = probe.GrainId.Type;
+            _clientInterfaceType = probe.InterfaceType;
+        }
+        var id = GrainId.Create(_clientGrainType, GrainIdKeyExtensions.CreateIntegerKey(client, experimentId));
+        return (IClientGrain)GrainFactory.GetGrain(id, _clientInterfaceType);
+    }
+
     private async Task<TrainResult> TrainWithRetriesAsync(long client, TrainRequest request, int maxRetries, RoundTally tally)
     {
-        var grain = GrainFactory.GetGrain<IClientGrain>(client, request.ExperimentId);
+        var grain = ClientReference(client, request.ExperimentId);
         for (int attempt = 0; ; attempt++)
         {
             try
