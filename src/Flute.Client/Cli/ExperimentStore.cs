@@ -51,7 +51,7 @@ public abstract class ExperimentStore
     };
 
     /// <summary>The ids of the experiments in the store, sorted.</summary>
-    public async Task<IReadOnlyList<string>> ListIdsAsync()
+    public virtual async Task<IReadOnlyList<string>> ListIdsAsync()
     {
         var ids = new SortedSet<string>(StringComparer.Ordinal);
         await foreach (string key in Checkpoints.ListAsync("experiments/"))
@@ -83,6 +83,16 @@ public sealed class LocalExperimentStore(string directory) : ExperimentStore
     }
 
     public override string LocateState(string experimentId) => _store.Locate(StateKey(experimentId));
+
+    /// <summary>The experiment directories themselves: listing every file would walk all client-state shards.</summary>
+    public override Task<IReadOnlyList<string>> ListIdsAsync()
+    {
+        string experiments = Path.Combine(_store.Root, "experiments");
+        IReadOnlyList<string> ids = Directory.Exists(experiments)
+            ? [.. Directory.EnumerateDirectories(experiments).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal)]
+            : [];
+        return Task.FromResult(ids);
+    }
 
     public override Task<IExperimentLock> AcquireLockAsync(string experimentId, Action<string>? progress = null) =>
         Task.FromResult<IExperimentLock>(ExperimentLock.Acquire(_store.Root, experimentId));
