@@ -11,7 +11,7 @@ namespace Flute.Silo;
 public static class SiloHost
 {
     private const string Usage =
-        "usage: flute-silo [--trainers N] [--threads-per-trainer N] [--silo-port P] [--gateway-port P]";
+        "usage: flute-silo [--device cpu|cuda:N] [--trainers N] [--threads-per-trainer N] [--silo-port P] [--gateway-port P]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -23,6 +23,7 @@ public static class SiloHost
             {
                 switch (args[i])
                 {
+                    case "--device": options.Device = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--device: missing value"); break;
                     case "--trainers": options.Trainers = Int(args, ref i); break;
                     case "--threads-per-trainer": options.ThreadsPerTrainer = Int(args, ref i); break;
                     case "--silo-port": siloPort = Int(args, ref i); break;
@@ -32,6 +33,7 @@ public static class SiloHost
                 }
             }
             options.Validate();
+            TrainerDevice.Parse(options.Device).EnsureUsable();
         }
         catch (ArgumentException e)
         {

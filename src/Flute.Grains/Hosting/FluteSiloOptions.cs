@@ -12,9 +12,13 @@ public sealed class FluteSiloOptions
     /// <summary>Torch intra-op threads per trainer. Default 1 (DESIGN.md: 2 × 1 beats 1 × 2 on 2 cores).</summary>
     public int ThreadsPerTrainer { get; set; } = 1;
 
+    /// <summary>The device the silo's trainers run on: <c>cpu</c>, or <c>cuda:N</c> (see <see cref="TrainerDevice"/>).</summary>
+    public string Device { get; set; } = "cpu";
+
     /// <summary>Throws a one-line error naming the bad setting.</summary>
     public void Validate()
     {
+        TrainerDevice.Parse(Device);
         if (Trainers < 0) throw new ArgumentException($"silo.trainers: expected an integer ≥ 0 (0 = one per core), found {Trainers}");
         if (ThreadsPerTrainer < 1) throw new ArgumentException($"silo.threads_per_trainer: expected an integer ≥ 1, found {ThreadsPerTrainer}");
     }
