@@ -1,9 +1,8 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Flute.Client.Cli;
 using Flute.Core.Configuration;
+using Flute.Core.Persistence;
 using Flute.Core.Data.Mnist;
 using Flute.Grains.Storage;
 
@@ -67,7 +66,7 @@ public static class PersistenceBenchmark
                 {
                     await using var silo = await EmbeddedFluteRunner.StartAsync(config.Silo.Trainers, config.Silo.ThreadsPerTrainer, persisted ? local : null);
                     (double seconds, float[] weights) = await silo.RunAsync(config, data, "persistence");
-                    string sha = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(weights.AsSpan())));
+                    string sha = WeightsHash.Of(weights);
                     (persisted ? committed : none).Add(seconds);
                     if (persisted) shaLocal = sha; else shaNone = sha;
                     Console.Error.WriteLine($"  rep {rep + 1} {(persisted ? "local" : "none "),-5} rounds_seconds {seconds:0.000}");

@@ -58,7 +58,7 @@ public static class RunSession
         {
             throw;
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (StorageFailures.Is(e, fileErrors: false))
         {
             throw new StorageUnavailableException(e.Message.StartsWith("storage error", StringComparison.Ordinal) ? e.Message : $"storage error: {e.Message}", e);
         }
@@ -166,15 +166,6 @@ public static class RunSession
         StorageKind.Azure => "azure",
         _ => "none",
     };
-
-    internal static bool IsStorageFailure(Exception e)
-    {
-        for (Exception? x = e; x is not null; x = x.InnerException)
-        {
-            if (x is StorageUnavailableException || Grains.Storage.Azure.AzureStorageClients.IsUnavailable(x)) return true;
-        }
-        return false;
-    }
 
     private static string Format(double? value) => value is double v ? v.ToString("0.0000") : "n/a";
 

@@ -126,7 +126,7 @@ public sealed partial class ExperimentGrain(
             if (!state.RecordExists)
                 throw new InvalidOperationException($"experiment '{id}' is not in the store {store.Location}");
             loaded = await LoadKeptRoundAsync(id, state.State.RoundCompleted);
-            string sha = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(loaded.Weights.AsSpan())));
+            string sha = WeightsHash.Of(loaded.Weights);
             if (state.State.ModelSha256.Length > 0 && sha != state.State.ModelSha256)
                 throw new InvalidOperationException($"experiment '{id}': the weights of round {state.State.RoundCompleted} ({store.Checkpoints!.Locate(loaded.Record.WeightsKey)}) do not match the committed state's model hash");
             history = DecodeHistory(loaded);
@@ -414,16 +414,7 @@ public sealed partial class ExperimentGrain(
         }
     }
 
-    private static bool IsStorageFailure(Exception e)
-    {
-        for (Exception? x = e; x is not null; x = x.InnerException)
-        {
-            if (x is StorageUnavailableException or IOException or UnauthorizedAccessException
-                || Storage.Azure.AzureStorageClients.IsUnavailable(x))
-                return true;
-        }
-        return false;
-    }
+    private static bool IsStorageFailure(Exception e) => StorageFailures.Is(e, fileErrors: true);
 
     private static Exception Innermost(Exception e)
     {
@@ -624,7 +615,7 @@ public sealed partial class ExperimentGrain(
     }
 
     private string ModelSha256() =>
-        Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(_weights.AsSpan())));
+        WeightsHash.Of(_weights);
 
     /// <summary>Per-round counters; the loss mean is weighted by samples and summed exactly.</summary>
     private sealed class RoundTally
