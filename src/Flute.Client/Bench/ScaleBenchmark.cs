@@ -73,12 +73,12 @@ public static class ScaleBenchmark
     {
         string id = $"scale-{population}-{cohort}-{(zeroStep ? "zero" : "train")}";
         string config = Path.Combine(work, id + ".yaml");
-        File.WriteAllText(config, $"""
-            experiment: {"{"}name: scale, seed: 1, rounds: {rounds}{"}"}
-            data: {"{"}dataset: synthetic, num_clients: {population}, alpha: 1, beta: 1, max_samples_per_client: 1000{"}"}
-            model: {"{"}name: logreg{"}"}
-            client: {"{"}lr: 0.01, batch_size: 10, local_epochs: {(zeroStep ? 0 : 1)}{"}"}
-            server: {"{"}clients_per_round: {cohort}, eval_every: 0{"}"}
+        File.WriteAllText(config, $$"""
+            experiment: {name: scale, seed: 1, rounds: {{rounds}}}
+            data: {dataset: synthetic, num_clients: {{population}}, alpha: 1, beta: 1, max_samples_per_client: 1000}
+            model: {name: logreg}
+            client: {lr: 0.01, batch_size: 10, local_epochs: {{(zeroStep ? 0 : 1)}}}
+            server: {clients_per_round: {{cohort}}, eval_every: 0}
             """);
         string output = Path.Combine(work, id);
         var start = new ProcessStartInfo(binary, ["run", config, "--id", id, "--out", output, "--storage", "none"])

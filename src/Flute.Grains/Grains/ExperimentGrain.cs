@@ -155,12 +155,6 @@ public sealed partial class ExperimentGrain(
             s.ConfigBranches.Add($"round {_round}: {string.Join(", ", request.ForcedChanges)}");
         Publish();
         bool done = _round >= _totalRounds;
-        if (request.ForkSource is null)
-        {
-            // Blobs of rounds after the last commit (a crash between a round's blobs and its commit)
-            // are never read; delete them before those rounds are written again.
-            await WithRetriesAsync(() => _writer.PruneAsync(id, _round, RetainedBy(config.Storage.SnapshotEvery, _bestRound)));
-        }
         // A stale pause request (from a run that stopped before seeing it) must not stop this one.
         await store.Checkpoints!.DeleteAsync(CheckpointKeys.PauseRequest(id));
         if (request.ForkSource is not null)
@@ -169,6 +163,9 @@ public sealed partial class ExperimentGrain(
         }
         else
         {
+            // Blobs of rounds after the last commit (a crash between a round's blobs and its commit)
+            // are never read; delete them before those rounds are written again.
+            await WithRetriesAsync(() => _writer.PruneAsync(id, _round, RetainedBy(config.Storage.SnapshotEvery, _bestRound)));
             s.Status = done ? ExperimentStatus.Finished : ExperimentStatus.Running;
             s.TotalRounds = _totalRounds;
             s.UpdatedAtUtc = DateTime.UtcNow;
