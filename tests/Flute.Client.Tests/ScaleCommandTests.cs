@@ -61,4 +61,24 @@ public sealed class ScaleCommandTests : IDisposable
         Assert.Equal(2, wrongCount.ExitCode);
         Assert.Contains("must equal the client count", wrongCount.StdErr);
     }
+
+    [Fact]
+    public void Bench_scale_prints_a_row_per_population_cohort_and_trainer_with_one_activation_per_client()
+    {
+        string json = Path.Combine(_dir, "scale.json");
+
+        var bench = FluteProcess.Run(_dir, "bench", "scale", "--populations", "1000,5000", "--cohorts", "20", "--rounds", "2", "--json", json);
+
+        Assert.True(bench.ExitCode == 0, bench.StdErr);
+        var rows = JsonDocument.Parse(File.ReadAllText(json)).RootElement.EnumerateArray().ToList();
+        Assert.Equal(4, rows.Count);
+        Assert.Equal(["1 epoch", "zero-step", "1 epoch", "zero-step"], rows.Select(r => r.GetProperty("trainer").GetString()));
+        Assert.Equal([1000L, 1000, 5000, 5000], rows.Select(r => r.GetProperty("population").GetInt64()));
+        Assert.All(rows, r =>
+        {
+            Assert.Equal(20.0, r.GetProperty("activations_per_round").GetDouble());
+            Assert.True(r.GetProperty("microseconds_per_client").GetDouble() > 0);
+        });
+        Assert.Contains("zero-step", bench.StdOut);
+    }
 }
