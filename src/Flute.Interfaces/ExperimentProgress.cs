@@ -35,6 +35,15 @@ public sealed record RoundMetrics(
 
     /// <summary>Client grains still activated on that silo when the round ended (deactivation follows each reply).</summary>
     [Id(13)] public long? AliveAfter { get; init; }
+
+    /// <summary>Weight bytes the experiment grain sent to other silos' model caches for this round's model version.</summary>
+    [Id(14)] public long? ModelBytesToSilos { get; init; }
+
+    /// <summary>Update bytes that reached the experiment grain: per-silo partial aggregates plus any individual payloads.</summary>
+    [Id(15)] public long? UpdateBytesToServer { get; init; }
+
+    /// <summary>Clients whose update each silo contributed this round, by silo endpoint (host:port).</summary>
+    [Id(16)] public IReadOnlyDictionary<string, int>? SiloClients { get; init; }
 }
 
 /// <summary>Where an experiment stands, with the metrics of rounds the caller has not seen yet.</summary>

@@ -9,7 +9,14 @@ public sealed record TrainRequest(
     [property: Id(0)] string ExperimentId,
     [property: Id(1)] int Round,
     [property: Id(2)] long ModelVersion,
-    [property: Id(3)] ulong Seed);
+    [property: Id(3)] ulong Seed)
+{
+    /// <summary>
+    /// Fold the update into the client's silo's partial aggregate (a weighted-sum strategy) instead of
+    /// returning it; the experiment grain then collects one partial per silo (ISiloAgentGrain).
+    /// </summary>
+    [Id(4)] public bool FoldOnSilo { get; init; }
+}
 
 /// <summary>
 /// A client's answer: sample count, mean training loss, and the pseudo-gradient (global − local)
@@ -21,4 +28,14 @@ public sealed record TrainResult(
     [property: Id(0)] long ClientId,
     [property: Id(1)] int SampleCount,
     [property: Id(2)] double Loss,
-    [property: Id(3)] byte[]? Payload);
+    [property: Id(3)] byte[]? Payload)
+{
+    /// <summary>The silo (its <see cref="ISiloAgentGrain"/> key) whose partial aggregate holds this update, when folded there.</summary>
+    [Id(4)] public string? FoldedOn { get; init; }
+
+    /// <summary>Why the silo refused to fold the update (NaN/Inf, overflow, bad weight), or null.</summary>
+    [Id(5)] public string? Rejected { get; init; }
+
+    /// <summary>True when this call activated the client grain (one activation per sampled client is the goal).</summary>
+    [Id(6)] public bool Activated { get; init; }
+}

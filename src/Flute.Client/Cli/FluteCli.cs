@@ -11,7 +11,8 @@ public static class FluteCli
 
         commands:
           run CONFIG [--id ID] [--out DIR] [--seed N] [--data-dir DIR] [--set key.path=value ...]
-                     run an experiment on an embedded in-process silo, committing every round
+                     [--cluster local|CONNECTION [--cluster-id ID]]
+                     run an experiment on an embedded in-process silo (or on a silo cluster), committing every round
           resume ID [--rounds N] [--config FILE] [--set k=v ...] [--force-config]
           resume ID --from-round R --id NEW
                      continue from the last committed round, or start NEW from a kept round of ID
@@ -25,6 +26,8 @@ public static class FluteCli
                      benchmarks: overhead (Flute vs a bare loop), micro (hot paths); see docs/performance.md
           data partition --dataset mnist --partition NAME [--alpha A] --clients N --out FILE [--seed N]
                      partition a data set once into a file that configs name (data.dataset partitioned)
+          cluster status [--cluster local|CONNECTION] [--cluster-id ID] [--json]
+                     the silos of a cluster (default: the one deploy/local-cluster.sh started)
           version    print the version
 
         storage options (all experiment commands): --storage local|azure|none, --store DIR (default .flute),
@@ -52,6 +55,7 @@ public static class FluteCli
                 "status" => await InspectCommands.StatusAsync(args[1..]),
                 "export" => await InspectCommands.ExportAsync(args[1..]),
                 "data" => DataCommand.Execute(args[1..]),
+                "cluster" => await ClusterCommand.ExecuteAsync(args[1..]),
                 "bench" => await Bench.BenchCommand.ExecuteAsync(args[1..]),
                 "version" or "--version" => PrintVersion(),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try: flute --help)"),

@@ -20,10 +20,11 @@ public static class ResumeCommand
         bool force = false;
         var overrides = new List<string>();
         var storageArgs = new StorageArguments();
+        var clusterArgs = new ClusterArguments();
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
-            if (storageArgs.TryParse(args, ref i)) continue;
+            if (storageArgs.TryParse(args, ref i) || clusterArgs.TryParse(args, ref i)) continue;
             switch (arg)
             {
                 case "--rounds": rounds = PositiveInt(OptionValues.Next(args, ref i), "--rounds", min: 1); break;
@@ -47,7 +48,11 @@ public static class ResumeCommand
         bool fork = fromRound is not null;
         string target = newId ?? id;
 
-        FluteStorageOptions storage = storageArgs.Resolve();
+        ClusterTarget? clusterTarget = clusterArgs.Resolve();
+        await using ClusterConnection? cluster = clusterTarget is null ? null : await ClusterConnection.ConnectAsync(clusterTarget);
+        FluteStorageOptions storage = cluster is null
+            ? storageArgs.Resolve()
+            : cluster.Storage(await cluster.SilosAsync(), storageArgs, null);
         ExperimentStore store = ExperimentStore.Open(storage);
         Console.WriteLine($"experiment {target} (store: {store.Location})");
         ExperimentState source = await store.ReadStateAsync(id)
@@ -95,7 +100,11 @@ public static class ResumeCommand
             var request = new ResumeRequest(spec, total, differences, fork ? id : null, fromRound ?? 0);
             return await RunSession.ExecuteAsync(new SessionPlan(
                 spec, proposed, total, storage, storageArgs, experimentLock, files.FetchSeconds,
-                IsResume: true, Start: grain => grain.ResumeAsync(request)));
+                IsResume: true, Start: grain => grain.ResumeAsync(request))
+            {
+                Cluster = cluster,
+                ClusterEcho = clusterArgs.Echo(),
+            });
         }
         finally
         {

@@ -10,16 +10,20 @@ public sealed record RunArguments(
     IReadOnlyList<string> Overrides,
     StorageArguments Storage)
 {
+    /// <summary>--cluster local|CONNECTION [--cluster-id ID]: run on a silo cluster instead of an embedded silo.</summary>
+    public ClusterArguments Cluster { get; init; } = new();
+
     public static RunArguments Parse(ReadOnlySpan<string> args)
     {
         string? config = null, id = null, outDir = null, dataDir = null;
         ulong? seed = null;
         var overrides = new List<string>();
         var storage = new StorageArguments();
+        var cluster = new ClusterArguments();
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
-            if (storage.TryParse(args, ref i)) continue;
+            if (storage.TryParse(args, ref i) || cluster.TryParse(args, ref i)) continue;
             switch (arg)
             {
                 case "--id": id = ExperimentIds.Check(OptionValues.Next(args, ref i), "--id"); break;
@@ -39,7 +43,7 @@ public sealed record RunArguments(
         }
         if (config is null) throw new UsageException("run: missing CONFIG (e.g. flute run examples/mnist-cnn.yaml)");
         if (seed is ulong n) overrides.Insert(0, $"experiment.seed={n}");
-        return new RunArguments(config, id, outDir, seed, dataDir, overrides, storage);
+        return new RunArguments(config, id, outDir, seed, dataDir, overrides, storage) { Cluster = cluster };
     }
 }
 

@@ -12,13 +12,21 @@ namespace Flute.Client.Cli;
 /// </summary>
 public static class RunCommand
 {
+    /// <summary>The config's storage.provider when the file sets one (so a cluster run can warn that it is ignored).</summary>
+    private static string? ConfigProvider(string path, FluteConfig config) =>
+        File.Exists(path) && File.ReadAllText(path).Contains("provider:", StringComparison.Ordinal) ? config.Storage.Provider : null;
+
     public static async Task<int> ExecuteAsync(RunArguments args)
     {
         FluteConfig config = ConfigLoader.Load(args.ConfigPath, args.Overrides);
-        FluteStorageOptions storage = args.Storage.Resolve(config);
+        ClusterTarget? target = args.Cluster.Resolve();
+        await using ClusterConnection? cluster = target is null ? null : await ClusterConnection.ConnectAsync(target);
+        FluteStorageOptions storage = cluster is null
+            ? args.Storage.Resolve(config)
+            : cluster.Storage(await cluster.SilosAsync(), args.Storage, ConfigProvider(args.ConfigPath, config));
         string id = args.Id ?? $"{config.Experiment.Name}-{DateTime.Now:yyyyMMdd-HHmmss}";
         string outDir = Path.GetFullPath(args.OutDir ?? Path.Combine("runs", id));
-        Console.WriteLine($"experiment {id} -> {Path.GetRelativePath(Environment.CurrentDirectory, outDir)} (store: {RunSession.StoreDescription(storage)})");
+        Console.WriteLine($"experiment {id} -> {Path.GetRelativePath(Environment.CurrentDirectory, outDir)} (store: {RunSession.StoreDescription(storage)}{(target is null ? "" : $", {target.Describe()}")})");
 
         IExperimentLock? experimentLock = null;
         try
@@ -38,7 +46,11 @@ public static class RunCommand
             var spec = new ExperimentSpec(id, ConfigJson.Serialize(config), Path.GetFullPath(files.Directory)) { OutputDirectory = outDir };
             return await RunSession.ExecuteAsync(new SessionPlan(
                 spec, config, config.Experiment.Rounds, storage, args.Storage, experimentLock, files.FetchSeconds,
-                IsResume: false, Start: grain => grain.StartAsync(spec)));
+                IsResume: false, Start: grain => grain.StartAsync(spec))
+            {
+                Cluster = cluster,
+                ClusterEcho = args.Cluster.Echo(),
+            });
         }
         finally
         {

@@ -55,6 +55,11 @@ public sealed class RunOutputs : IDisposable
                     case long l: json.WriteNumber(key, l); break;
                     case ulong u: json.WriteNumber(key, u); break;
                     case double d: WriteNumber(json, key, d); break;
+                    case IEnumerable<KeyValuePair<string, long>> counts:
+                        json.WriteStartObject(key);
+                        foreach (var (name, count) in counts) json.WriteNumber(name, count);
+                        json.WriteEndObject();
+                        break;
                     default: throw new ArgumentException($"summary field {key} has unsupported type {value.GetType()}");
                 }
             }

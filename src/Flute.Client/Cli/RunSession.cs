@@ -20,7 +20,14 @@ public sealed record SessionPlan(
     IExperimentLock? Lock,
     double FetchSeconds,
     bool IsResume,
-    Func<IExperimentGrain, Task> Start);
+    Func<IExperimentGrain, Task> Start)
+{
+    /// <summary>The silo cluster to run on; null runs an embedded silo in this process.</summary>
+    public ClusterConnection? Cluster { get; init; }
+
+    /// <summary>The cluster options to repeat in suggested follow-up commands.</summary>
+    public string ClusterEcho { get; init; } = "";
+}
 
 /// <summary>
 /// Runs an experiment on an embedded silo until it finishes, fails, or pauses (Ctrl+C, SIGTERM or
@@ -36,23 +43,54 @@ public static class RunSession
         ExperimentSpec spec = plan.Spec;
         string id = spec.ExperimentId;
         FluteConfig config = plan.Config;
-        var silo = new FluteSiloOptions
-        {
-            Trainers = config.Silo.Trainers,
-            ThreadsPerTrainer = config.Silo.ThreadsPerTrainer,
-        };
         long starting = Stopwatch.GetTimestamp();
-        await using var host = EmbeddedSilo.Create(silo, plan.Storage);
-        // Load and partition the data (and start the trainers) while Orleans starts: both take
-        // about a second, and the experiment grain finds the context ready in the silo's cache.
-        Task<ExperimentContext> preload = host.Services.GetRequiredService<ExperimentContextCache>().GetAsync(spec);
-        await host.StartAsync();
-        double siloSeconds = Stopwatch.GetElapsedTime(starting).TotalSeconds;
-        var experiment = host.Grains.GetGrain<IExperimentGrain>(id);
+        EmbeddedSilo? host = null;
         try
         {
-            await preload;
-            await plan.Start(experiment);
+            IGrainFactory grains;
+            string ready;
+            if (plan.Cluster is { } cluster)
+            {
+                IReadOnlyList<SiloInfo> silos = await cluster.SilosAsync();
+                grains = cluster.Grains;
+                ready = $"ready: {cluster.Target.Describe()}, {silos.Count} silo(s), {silos.Sum(i => i.Trainers)} trainer(s): " +
+                        string.Join(", ", silos.Select(i => $"{i.Name} {i.Device} x{i.Trainers}"));
+            }
+            else
+            {
+                var silo = new FluteSiloOptions
+                {
+                    Trainers = config.Silo.Trainers,
+                    ThreadsPerTrainer = config.Silo.ThreadsPerTrainer,
+                };
+                host = EmbeddedSilo.Create(silo, plan.Storage);
+                // Load and partition the data (and start the trainers) while Orleans starts: both take
+                // about a second, and the experiment grain finds the context ready in the silo's cache.
+                Task<ExperimentContext> preload = host.Services.GetRequiredService<ExperimentContextCache>().GetAsync(spec);
+                await host.StartAsync();
+                double siloSeconds = Stopwatch.GetElapsedTime(starting).TotalSeconds;
+                grains = host.Grains;
+                await AsUsage(() => preload);
+                ready = $"ready: silo {siloSeconds:0.00}s, data and model ready after {Stopwatch.GetElapsedTime(starting).TotalSeconds:0.00}s, " +
+                        $"{silo.EffectiveTrainers} trainer(s) x {silo.ThreadsPerTrainer} thread(s)";
+            }
+            var experiment = grains.GetGrain<IExperimentGrain>(id);
+            await AsUsage(() => plan.Start(experiment));
+            Console.WriteLine(ready);
+            return await WatchAsync(plan, experiment);
+        }
+        finally
+        {
+            if (host is not null) await host.DisposeAsync();
+        }
+    }
+
+    /// <summary>Storage failures keep their exit code (3); a refused start is bad input (2).</summary>
+    private static async Task AsUsage(Func<Task> action)
+    {
+        try
+        {
+            await action();
         }
         catch (StorageUnavailableException)
         {
@@ -66,33 +104,63 @@ public static class RunSession
         {
             throw new UsageException(e.Message);
         }
+    }
 
-        Console.WriteLine($"ready: silo {siloSeconds:0.00}s, data and model ready after {Stopwatch.GetElapsedTime(starting).TotalSeconds:0.00}s, " +
-                          $"{silo.EffectiveTrainers} trainer(s) x {silo.ThreadsPerTrainer} thread(s)");
+    /// <summary>How long the run waits for a cluster to bring an unreachable experiment grain back (its silo died).</summary>
+    private static readonly TimeSpan s_reconnectBudget = TimeSpan.FromMinutes(3);
 
+    /// <summary>Polls progress, skipping over the seconds a cluster needs to move the experiment off a dead silo.</summary>
+    private static async Task<ExperimentProgress> ProgressAsync(IExperimentGrain experiment, int seen, bool cluster)
+    {
+        long started = Stopwatch.GetTimestamp();
+        bool told = false;
+        while (true)
+        {
+            try
+            {
+                return await experiment.GetProgressAsync(seen);
+            }
+            catch (Exception e) when (cluster && e is not OutOfMemoryException && Stopwatch.GetElapsedTime(started) < s_reconnectBudget)
+            {
+                if (!told) Console.WriteLine($"the experiment's silo is unreachable ({e.GetType().Name}); waiting for the cluster to continue it on another silo");
+                told = true;
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        }
+    }
+
+    private static async Task<int> WatchAsync(SessionPlan plan, IExperimentGrain experiment)
+    {
+        ExperimentSpec spec = plan.Spec;
+        string id = spec.ExperimentId;
+        FluteConfig config = plan.Config;
+        bool cluster = plan.Cluster is not null;
         var progress = new ProgressPrinter(Console.Out, plan.TotalRounds);
         int seen = 0;
         IReadOnlyList<RoundMetrics>? history = null;
         if (plan.IsResume)
         {
-            ExperimentProgress committed = await experiment.GetProgressAsync(0);
+            ExperimentProgress committed = await ProgressAsync(experiment, 0, cluster);
             history = committed.NewRounds;
             foreach (var m in history) progress.Remember(m);
             seen = history.Count;
             Console.WriteLine($"resumed after round {committed.ResumedFromRound}/{plan.TotalRounds}");
         }
         using var outputs = new RunOutputs(spec.OutputDirectory, history);
+        var traffic = new TrafficTotals();
+        foreach (var m in history ?? []) traffic.Add(m);
 
         using var pause = new PauseSignals(() => _ = experiment.PauseAsync());
         ExperimentProgress state;
         string? lockLost = null;
         while (true)
         {
-            state = await experiment.GetProgressAsync(seen);
+            state = await ProgressAsync(experiment, seen, cluster);
             foreach (var round in state.NewRounds)
             {
                 outputs.Append(round);
                 progress.Print(round);
+                traffic.Add(round);
             }
             seen += state.NewRounds.Count;
             if (state.Status is not ExperimentStatus.Running) break;
@@ -123,6 +191,12 @@ public static class RunSession
             ["config_hash"] = ConfigJson.Hash(config),
             ["config_result_hash"] = ConfigJson.ResultHash(config),
             ["store"] = StoreDescription(plan.Storage),
+            ["cluster"] = plan.Cluster?.Target.ClusterId,
+            // Totals over the rounds: clients each silo trained and folded, weights sent to other
+            // silos' model caches, and update bytes that reached the experiment grain.
+            ["silo_clients"] = traffic.SiloClients,
+            ["model_bytes_to_silos"] = traffic.ModelBytes,
+            ["update_bytes_to_server"] = traffic.UpdateBytes,
             // Whole-process collection counts: steady-state training should allocate no
             // model-sized arrays per client, so gen-2 collections stay rare (docs/performance.md).
             ["gc_gen0"] = GC.CollectionCount(0),
@@ -134,7 +208,7 @@ public static class RunSession
         summary["wall_seconds"] = Math.Round(ProcessStats.SecondsSinceStart() - plan.FetchSeconds, 3);
         outputs.WriteSummary(summary);
 
-        string resume = $"./flute resume {id}{plan.StorageArguments.Echo()}";
+        string resume = $"./flute resume {id}{plan.StorageArguments.Echo()}{plan.ClusterEcho}";
         if (lockLost is not null)
         {
             Console.Error.WriteLine($"flute: experiment {id} stopped: {lockLost}; the last committed round is {state.RoundsCompleted}; resume with: {resume}");
@@ -158,6 +232,22 @@ public static class RunSession
         Console.WriteLine($"done: {state.RoundsCompleted} rounds, test_accuracy {Format(lastEval?.TestAccuracy)}, " +
                           $"wall {summary["wall_seconds"]} s, model {state.ModelSha256?[..16]}; summary in {Path.Combine(spec.OutputDirectory, "summary.json")}");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Per-run totals of the per-round traffic metrics.</summary>
+    private sealed class TrafficTotals
+    {
+        public SortedDictionary<string, long> SiloClients { get; } = new(StringComparer.Ordinal);
+        public long ModelBytes;
+        public long UpdateBytes;
+
+        public void Add(RoundMetrics m)
+        {
+            ModelBytes += m.ModelBytesToSilos ?? 0;
+            UpdateBytes += m.UpdateBytesToServer ?? 0;
+            foreach (var (silo, n) in m.SiloClients ?? new Dictionary<string, int>())
+                SiloClients[silo] = SiloClients.GetValueOrDefault(silo) + n;
+        }
     }
 
     public static string StoreDescription(FluteStorageOptions storage) => storage.Kind switch

@@ -96,6 +96,8 @@ public static partial class ConfigSchema
             c => c.Server.MaxRetries, (c, v) => c.Server.MaxRetries = v, min: 0),
         Integer("server.eval_batch_size", "Samples per evaluation batch.",
             c => c.Server.EvalBatchSize, (c, v) => c.Server.EvalBatchSize = v, min: 1),
+        Name("server.aggregation", "Where a weighted-sum strategy's updates are summed: silo (each silo folds its clients' updates; one partial aggregate per silo reaches the server) or direct (every update goes to the server). Exact fixed-point sums make both give the same model.",
+            c => c.Server.Aggregation, (c, v) => c.Server.Aggregation = v, KnownNames.Aggregations),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
@@ -121,7 +123,7 @@ public static partial class ConfigSchema
     public static IReadOnlySet<string> ResumeNeutralKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "experiment.name", "experiment.rounds", "data.dir", "server.max_in_flight", "server.eval_batch_size",
-        "silo.trainers", "storage.provider", "storage.dir", "storage.keep_rounds", "storage.snapshot_every",
+        "server.aggregation", "silo.trainers", "storage.provider", "storage.dir", "storage.keep_rounds", "storage.snapshot_every",
     };
 
     /// <summary>The key with this full path (e.g. <c>client.lr</c>), or null.</summary>

@@ -33,4 +33,7 @@ public static class KnownNames
 
     /// <summary>storage.best_metric values (measured on the validation split).</summary>
     public static string[] BestMetrics { get; } = ["accuracy", "loss"];
+
+    /// <summary>server.aggregation: where updates of a weighted-sum strategy are summed.</summary>
+    public static string[] Aggregations { get; } = ["silo", "direct"];
 }

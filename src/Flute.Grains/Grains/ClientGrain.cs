@@ -1,3 +1,4 @@
+using Flute.Core.Aggregation;
 using Flute.Core.Codecs;
 using Flute.Core.Data;
 using Flute.Core.Randomness;
@@ -18,11 +19,16 @@ public sealed class ClientGrain(
     ModelCache models,
     TrainerPool trainers,
     PayloadBufferPool payloads,
-    ClientActivity activity) : Grain, IClientGrain
+    ClientActivity activity,
+    PartialAggregates partials,
+    ILocalSiloDetails silo) : Grain, IClientGrain
 {
+    private bool _fresh;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         activity.OnActivated();
+        _fresh = true;
         return Task.CompletedTask;
     }
 
@@ -33,6 +39,34 @@ public sealed class ClientGrain(
     }
 
     public async Task<TrainResult> TrainAsync(TrainRequest request)
+    {
+        bool activated = _fresh;
+        _fresh = false;
+        TrainResult result = await TrainCoreAsync(request);
+        if (request.FoldOnSilo && result.Payload is { } payload)
+        {
+            // A weighted-sum strategy: fold here, into this silo's partial aggregate, and send back
+            // only the receipt; the experiment grain collects one partial per silo.
+            ExperimentContext context = await contexts.GetAsync(request.ExperimentId, GrainFactory);
+            try
+            {
+                FoldStatus status = partials.Fold(request.ExperimentId, request.Round, request.ModelVersion, result.ClientId, payload, context.Strategy, context.Layout.ParameterCount);
+                result = result with
+                {
+                    Payload = null,
+                    FoldedOn = status == FoldStatus.Folded ? silo.SiloAddress.ToParsableString() : null,
+                    Rejected = status == FoldStatus.Folded ? null : status.ToString(),
+                };
+            }
+            finally
+            {
+                payloads.Return(payload);
+            }
+        }
+        return result with { Activated = activated };
+    }
+
+    private async Task<TrainResult> TrainCoreAsync(TrainRequest request)
     {
         long clientId = this.GetPrimaryKeyLong(out string? experimentId);
         DeactivateOnIdle();

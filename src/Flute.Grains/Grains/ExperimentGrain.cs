@@ -8,12 +8,14 @@ using Flute.Core.Persistence;
 using Flute.Core.Sampling;
 using Flute.Core.ServerOptimizers;
 using Flute.Core.Strategies;
+using Flute.Grains.Hosting;
 using Flute.Grains.Runtime;
 using Flute.Grains.Storage;
 using Flute.Grains.Torch;
 using Flute.Interfaces;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.Runtime.Messaging;
 
 namespace Flute.Grains.Grains;
 
@@ -37,8 +39,59 @@ public sealed partial class ExperimentGrain(
     TrainerPool trainers,
     PayloadBufferPool payloads,
     ClientActivity activity,
-    ILogger<ExperimentGrain> logger) : Grain, IExperimentGrain
+    FluteSiloOptions siloOptions,
+    ILogger<ExperimentGrain> logger) : Grain, IExperimentGrain, IRemindable
 {
+    private const string KeepAliveReminder = "flute-keepalive";
+    private bool _autoResumed;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!siloOptions.ResumeRunningExperiments || !state.RecordExists || state.State.Status != ExperimentStatus.Running) return;
+        ExperimentState s = state.State;
+        var spec = new ExperimentSpec(s.ExperimentId, s.ConfigJson, s.DataDir) { OutputDirectory = s.OutputDirectory };
+        try
+        {
+            await ResumeAsync(new ResumeRequest(spec, s.TotalRounds, [], null, 0));
+            _autoResumed = true;
+            LogTakenOver(logger, s.ExperimentId, s.RoundCompleted);
+        }
+        catch (Exception e)
+        {
+            // Answer status calls with the reason rather than failing every activation.
+            _status = ExperimentStatus.Failed;
+            _error = $"could not continue after a restart: {e.Message}";
+            LogFailed(logger, e, s.ExperimentId, s.RoundCompleted + 1);
+        }
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // Activation itself resumed a running experiment; a reminder that outlived it goes away.
+        if (_status is ExperimentStatus.Finished or ExperimentStatus.Paused or ExperimentStatus.Failed
+            || (_status == ExperimentStatus.NotStarted && (!state.RecordExists || state.State.Status != ExperimentStatus.Running)))
+            await UnregisterKeepAliveAsync();
+    }
+
+    private async Task RegisterKeepAliveAsync()
+    {
+        if (siloOptions.ResumeRunningExperiments)
+            await this.RegisterOrUpdateReminder(KeepAliveReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+    }
+
+    private async Task UnregisterKeepAliveAsync()
+    {
+        if (!siloOptions.ResumeRunningExperiments) return;
+        try
+        {
+            if (await this.GetReminder(KeepAliveReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogReminderFailed(logger, e, this.GetPrimaryKeyString());
+        }
+    }
+
     private const int CommitAttempts = 3;
     private static readonly string s_buildVersion = typeof(ExperimentGrain).Assembly.GetName().Version?.ToString() ?? "unknown";
     private readonly CheckpointWriter? _writer = store.Checkpoints is { } checkpoints ? new CheckpointWriter(checkpoints) : null;
@@ -92,12 +145,14 @@ public sealed partial class ExperimentGrain(
             ConfigJson = spec.ConfigJson,
             ConfigResultHash = ConfigJson.ResultHash(config),
             OutputDirectory = spec.OutputDirectory,
+            DataDir = spec.DataDir,
         };
         Publish();
         // Round 0 (the initial weights) is committed before round 1 runs, so a crash at any later
         // moment has a committed round to resume from.
         await CommitAsync(0, ExperimentStatus.Running);
         _status = ExperimentStatus.Running;
+        await RegisterKeepAliveAsync();
         LogStarted(logger, spec.ExperimentId, _totalRounds, context.Data.Population, context.Layout.ParameterCount);
         ScheduleRounds();
     }
@@ -106,6 +161,9 @@ public sealed partial class ExperimentGrain(
     {
         ExperimentSpec spec = request.Spec;
         string id = spec.ExperimentId;
+        if (_status == ExperimentStatus.Running && _autoResumed && request.ForkSource is null && request.ForcedChanges.Count == 0
+            && request.TotalRounds == _totalRounds && request.Spec.ConfigJson == _spec?.ConfigJson)
+            return; // the cluster already continued it after a restart: this resume just attaches
         if (_status == ExperimentStatus.Running)
             throw new InvalidOperationException($"experiment '{id}' is already running");
         if (_writer is null)
@@ -150,6 +208,7 @@ public sealed partial class ExperimentGrain(
         s.ConfigJson = spec.ConfigJson;
         s.ConfigResultHash = ConfigJson.ResultHash(config);
         s.OutputDirectory = spec.OutputDirectory;
+        s.DataDir = spec.DataDir;
         s.Error = null;
         if (request.ForcedChanges.Count > 0)
             s.ConfigBranches.Add($"round {_round}: {string.Join(", ", request.ForcedChanges)}");
@@ -173,7 +232,11 @@ public sealed partial class ExperimentGrain(
         }
         _status = done ? ExperimentStatus.Finished : ExperimentStatus.Running;
         LogResumed(logger, id, _round, _totalRounds);
-        if (!done) ScheduleRounds();
+        if (!done)
+        {
+            await RegisterKeepAliveAsync();
+            ScheduleRounds();
+        }
     }
 
     public Task PauseAsync()
@@ -259,10 +322,17 @@ public sealed partial class ExperimentGrain(
             ? throw new InvalidOperationException($"experiment '{this.GetPrimaryKeyString()}' has not been started")
             : Task.FromResult(_spec);
 
-    public Task<Immutable<byte[]>> GetModelAsync(long version) =>
-        _versions.TryGetValue(version, out byte[]? weights)
-            ? Task.FromResult(weights.AsImmutable())
-            : throw new ArgumentOutOfRangeException(nameof(version), $"model version {version} is not held (current {_version})");
+    public Task<Immutable<byte[]>> GetModelAsync(long version)
+    {
+        if (!_versions.TryGetValue(version, out byte[]? weights))
+            throw new ArgumentOutOfRangeException(nameof(version), $"model version {version} is not held (current {_version})");
+        // This silo's model cache gets each version from Publish, so every call here is another
+        // silo's cache filling: the model bytes that cross the wire.
+        _modelBytesServed += weights.Length;
+        return Task.FromResult(weights.AsImmutable());
+    }
+
+    private long _modelBytesServed;
 
     private async Task RunRoundAsync(CancellationToken cancellationToken)
     {
@@ -278,6 +348,7 @@ public sealed partial class ExperimentGrain(
             ExperimentStatus next = finished ? ExperimentStatus.Finished : pause ? ExperimentStatus.Paused : ExperimentStatus.Running;
             await CommitAsync(_round, next);
             _status = next;
+            if (finished || pause) await UnregisterKeepAliveAsync();
             if (finished)
             {
                 ReleaseSiloCaches();
@@ -304,7 +375,11 @@ public sealed partial class ExperimentGrain(
                 ? $"storage error: {store.Location}: {Innermost(cause).Message}"
                 : cause.Message;
             LogFailed(logger, e, id, computed ? _round : _round + 1);
-            if (!_storageFailure) await TryRecordFailureAsync();
+            if (!_storageFailure)
+            {
+                await TryRecordFailureAsync();
+                await UnregisterKeepAliveAsync();
+            }
         }
     }
 
@@ -428,23 +503,41 @@ public sealed partial class ExperimentGrain(
         long started = Stopwatch.GetTimestamp();
         if (round == 1 || _roundsStartTicks == 0) _roundsStartTicks = started;
 
-        long activatedBefore = activity.Activated;
         long[] cohort = CohortSampler.Sample(context.Data.Population, config.Server.ClientsPerRound, config.Experiment.Seed, round);
-        var request = new TrainRequest(context.ExperimentId, round, _version, config.Experiment.Seed);
+        bool foldOnSilos = config.Server.Aggregation == "silo" && !_strategy.NeedsIndividualUpdates;
+        var request = new TrainRequest(context.ExperimentId, round, _version, config.Experiment.Seed) { FoldOnSilo = foldOnSilos };
         var tally = new RoundTally();
         _aggregate.Reset();
+        long modelBytesBefore = _modelBytesServed;
+        var round_ = new RoundCollection();
 
-        int window = config.Server.MaxInFlight > 0 ? config.Server.MaxInFlight : 4 * trainers.Trainers;
-        var pending = new List<Task<TrainResult>>(window);
-        int next = 0, folded = 0;
-        while (next < cohort.Length || pending.Count > 0)
+        int window = config.Server.MaxInFlight > 0 ? config.Server.MaxInFlight : 4 * await ClusterTrainersAsync();
+        await TrainAllAsync(cohort, request, config.Server.MaxRetries, window, tally, round_, crashAtHalf: true);
+
+        // One partial aggregate per silo; a partial that does not hold exactly the clients that
+        // silo reported (a silo lost, or a retried call that also finished there) is dropped and
+        // its clients are trained again with their updates sent here: each client counts once.
+        long? aliveAfter = null;
+        foreach (var (silo, expected) in round_.BySilo)
         {
-            while (pending.Count < window && next < cohort.Length)
-                pending.Add(TrainWithRetriesAsync(cohort[next++], request, config.Server.MaxRetries, tally));
-            Task<TrainResult> done = await Task.WhenAny(pending);
-            pending.Remove(done);
-            Fold(await done, request, tally);
-            if (++folded == (cohort.Length + 1) / 2) CrashPoints.Check(round, "train");
+            PartialAggregate? partial = await TakePartialAsync(silo, request);
+            if (partial is not null && partial.ClientIds.Length == expected.Count && partial.ClientIds.All(expected.Contains))
+            {
+                _aggregate.Add(FixedPointAccumulator.FromState(MemoryMarshal.Cast<byte, long>(partial.Sums), partial.WeightSum, partial.ClientIds.Length, partial.FractionBits));
+                tally.Merge(partial.ClientIds.Length, partial.LossSum, partial.LossWeight, partial.LossCount);
+                round_.UpdateBytes += partial.Sums.Length + sizeof(long) * partial.ClientIds.Length;
+                round_.SiloClients[SiloLabel(silo)] = expected.Count;
+                aliveAfter = (aliveAfter ?? 0) + partial.ClientGrainsActive;
+            }
+            else
+            {
+                LogPartialDropped(logger, context.ExperimentId, round, silo, expected.Count, partial?.ClientIds.Length ?? -1);
+                tally.Retries += expected.Count;
+                var direct = new RoundCollection();
+                await TrainAllAsync([.. expected.Order()], request with { FoldOnSilo = false }, config.Server.MaxRetries, window, tally, direct, crashAtHalf: false);
+                round_.UpdateBytes += direct.UpdateBytes;
+                foreach (var (label, n) in direct.SiloClients) round_.SiloClients[label] = round_.SiloClients.GetValueOrDefault(label) + n;
+            }
         }
 
         if (_aggregate.Count > 0)
@@ -478,8 +571,11 @@ public sealed partial class ExperimentGrain(
         {
             ValidationAccuracy = valAccuracy,
             ValidationLoss = valLoss,
-            Activations = activity.Activated - activatedBefore,
-            AliveAfter = activity.Alive,
+            Activations = tally.Activations,
+            AliveAfter = aliveAfter ?? activity.Alive,
+            ModelBytesToSilos = _modelBytesServed - modelBytesBefore,
+            UpdateBytesToServer = round_.UpdateBytes,
+            SiloClients = round_.SiloClients,
         };
         // Visible to GetProgressAsync only once committed (CommitAsync).
         _metrics.Add(metrics);
@@ -506,14 +602,72 @@ public sealed partial class ExperimentGrain(
         return (IClientGrain)GrainFactory.GetGrain(id, _clientInterfaceType);
     }
 
+    /// <summary>Runs training calls for <paramref name="clients"/> with a bounded window in flight and takes each reply as it arrives.</summary>
+    private async Task TrainAllAsync(long[] clients, TrainRequest request, int maxRetries, int window, RoundTally tally, RoundCollection collection, bool crashAtHalf)
+    {
+        var pending = new List<Task<TrainResult>>(window);
+        int next = 0, taken = 0;
+        while (next < clients.Length || pending.Count > 0)
+        {
+            while (pending.Count < window && next < clients.Length)
+                pending.Add(TrainWithRetriesAsync(clients[next++], request, maxRetries, tally));
+            Task<TrainResult> done = await Task.WhenAny(pending);
+            pending.Remove(done);
+            Take(await done, request, tally, collection);
+            if (crashAtHalf && ++taken == (clients.Length + 1) / 2) CrashPoints.Check(request.Round, "train");
+        }
+    }
+
+    private int _clusterTrainers;
+    private long _clusterTrainersAt;
+
+    /// <summary>
+    /// Trainers across the cluster's active silos (the default in-flight window is 4 × this), asked
+    /// of each silo's agent at most every 10 s; a single silo answers from its own pool.
+    /// </summary>
+    private async Task<int> ClusterTrainersAsync()
+    {
+        if (_clusterTrainers > 0 && Stopwatch.GetElapsedTime(_clusterTrainersAt) < TimeSpan.FromSeconds(10)) return _clusterTrainers;
+        int total = trainers.Trainers;
+        try
+        {
+            Dictionary<SiloAddress, SiloStatus> hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+            if (hosts.Count > 1)
+            {
+                SiloInfo[] silos = await Task.WhenAll(hosts.Keys.Select(h => GrainFactory.GetGrain<ISiloAgentGrain>(h.ToParsableString()).GetInfoAsync()));
+                total = Math.Max(1, silos.Sum(i => i.Trainers));
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A silo leaving mid-question: keep the last answer (or this silo's own) until the next one.
+            if (_clusterTrainers > 0) total = _clusterTrainers;
+        }
+        _clusterTrainers = total;
+        _clusterTrainersAt = Stopwatch.GetTimestamp();
+        return total;
+    }
+
+    /// <summary>How long calls may keep failing because a silo is unreachable (while the cluster notices it left) before they count as retries.</summary>
+    private static readonly TimeSpan s_unreachableBudget = TimeSpan.FromMinutes(2);
+
     private async Task<TrainResult> TrainWithRetriesAsync(long client, TrainRequest request, int maxRetries, RoundTally tally)
     {
         var grain = ClientReference(client, request.ExperimentId);
-        for (int attempt = 0; ; attempt++)
+        long started = Stopwatch.GetTimestamp();
+        for (int attempt = 0, unreachable = 0; ; attempt++)
         {
             try
             {
                 return await grain.TrainAsync(request);
+            }
+            catch (Exception e) when (IsUnreachable(e) && Stopwatch.GetElapsedTime(started) < s_unreachableBudget)
+            {
+                // The client's silo is gone or going: the cluster re-places the grain once membership
+                // declares the silo dead (seconds). Such failures do not use up the retries.
+                tally.Retries++;
+                LogRetry(logger, e, request.ExperimentId, request.Round, client, attempt + 1);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 << Math.Min(unreachable++, 5))));
             }
             catch (Exception e) when (attempt < maxRetries)
             {
@@ -525,26 +679,69 @@ public sealed partial class ExperimentGrain(
         }
     }
 
-    private void Fold(TrainResult result, TrainRequest request, RoundTally tally)
+    private static bool IsUnreachable(Exception e) =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or ConnectionFailedException
+        || (e.InnerException is { } inner && IsUnreachable(inner));
+
+    private void Take(TrainResult result, TrainRequest request, RoundTally tally, RoundCollection collection)
     {
+        if (result.Activated) tally.Activations++;
+        if (result.FoldedOn is string silo)
+        {
+            collection.Expect(silo, result.ClientId);
+            return;
+        }
+        if (result.Rejected is string reason)
+        {
+            tally.Rejected++;
+            LogRejected(logger, request.ExperimentId, request.Round, result.ClientId, reason);
+            return;
+        }
         if (result.Payload is null || result.SampleCount == 0) return;
         try
         {
-            PayloadHeader header = PseudoGradientPayload.Read(result.Payload, out ReadOnlyMemory<byte> data);
-            if (header.Client != result.ClientId || header.Round != request.Round || header.ModelVersion != request.ModelVersion)
-                throw new InvalidDataException($"payload header (client {header.Client}, round {header.Round}, version {header.ModelVersion}) does not match its reply");
-            double weight = _strategy.ClientWeight(new ClientUpdateInfo(header.SampleCount, header.Loss));
-            FoldStatus status = _aggregate.TryFold(data.Span, weight);
-            if (status == FoldStatus.Folded) tally.Add(header.SampleCount, header.Loss);
-            else
-            {
-                tally.Rejected++;
-                LogRejected(logger, request.ExperimentId, request.Round, result.ClientId, status);
-            }
+            collection.UpdateBytes += result.Payload.Length;
+            collection.SiloClients[LocalLabel] = collection.SiloClients.GetValueOrDefault(LocalLabel) + 1;
+            FoldStatus status = UpdateFold.Fold(result.Payload, result.ClientId, request.Round, request.ModelVersion, _strategy, _aggregate, tally);
+            if (status != FoldStatus.Folded) LogRejected(logger, request.ExperimentId, request.Round, result.ClientId, status.ToString());
         }
         finally
         {
             payloads.Return(result.Payload);
+        }
+    }
+
+    /// <summary>Individual updates are counted under "direct": which silo trained them is not reported back.</summary>
+    private const string LocalLabel = "direct";
+
+    private async Task<PartialAggregate?> TakePartialAsync(string silo, TrainRequest request)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<ISiloAgentGrain>(silo).TakePartialAsync(request.ExperimentId, request.Round, request.ModelVersion);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogPartialFailed(logger, e, request.ExperimentId, request.Round, silo);
+            return null;
+        }
+    }
+
+    /// <summary>"127.0.0.1:11111" for "127.0.0.1:11111@123456789" (the silo's generation is noise in metrics).</summary>
+    private static string SiloLabel(string siloAddress) =>
+        siloAddress.IndexOf('@') is int at and >= 0 ? siloAddress[..at] : siloAddress;
+
+    /// <summary>A round's replies: which clients each silo folded, and the bytes that reached this grain.</summary>
+    private sealed class RoundCollection
+    {
+        public Dictionary<string, HashSet<long>> BySilo { get; } = new(StringComparer.Ordinal);
+        public SortedDictionary<string, int> SiloClients { get; } = new(StringComparer.Ordinal);
+        public long UpdateBytes;
+
+        public void Expect(string silo, long client)
+        {
+            if (!BySilo.TryGetValue(silo, out var clients)) BySilo[silo] = clients = [];
+            clients.Add(client);
         }
     }
 
@@ -614,36 +811,6 @@ public sealed partial class ExperimentGrain(
     private string ModelSha256() =>
         WeightsHash.Of(_weights);
 
-    /// <summary>Per-round counters; the loss mean is weighted by samples and summed exactly.</summary>
-    private sealed class RoundTally
-    {
-        // 20 fraction bits: loss × samples summed over a cohort of thousands stays far inside the
-        // range (±2^43), with a resolution of 1e-6 — plenty for a reported mean.
-        private readonly FixedPointAccumulator _loss = new(1, fractionBits: 20);
-        public int Folded;
-        public int Rejected;
-        public int Retries;
-
-        public void Add(int samples, double loss)
-        {
-            Folded++;
-            // A non-finite loss with a finite update still counts as folded; it just has no loss to report.
-            Span<float> value = [(float)loss];
-            _loss.TryFold(value, samples);
-        }
-
-        public double MeanLoss
-        {
-            get
-            {
-                if (_loss.Count == 0) return double.NaN;
-                Span<float> mean = stackalloc float[1];
-                _loss.WeightedMean(mean);
-                return mean[0];
-            }
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "{ExperimentId} started: {Rounds} rounds, {Clients} clients, {Parameters} parameters")]
     private static partial void LogStarted(ILogger logger, string experimentId, int rounds, long clients, int parameters);
 
@@ -655,6 +822,12 @@ public sealed partial class ExperimentGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{ExperimentId} resumed after round {Round} of {Rounds}")]
     private static partial void LogResumed(ILogger logger, string experimentId, int round, int rounds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{ExperimentId} continues on this silo after round {Round} (its previous silo stopped)")]
+    private static partial void LogTakenOver(ILogger logger, string experimentId, int round);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{ExperimentId}: could not remove the keep-alive reminder")]
+    private static partial void LogReminderFailed(ILogger logger, Exception exception, string experimentId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{ExperimentId} paused after round {Round}")]
     private static partial void LogPaused(ILogger logger, string experimentId, int round);
@@ -672,5 +845,11 @@ public sealed partial class ExperimentGrain(
     private static partial void LogRetry(ILogger logger, Exception exception, string experimentId, int round, long client, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{ExperimentId} round {Round}: update of client {Client} rejected ({Status})")]
-    private static partial void LogRejected(ILogger logger, string experimentId, int round, long client, FoldStatus status);
+    private static partial void LogRejected(ILogger logger, string experimentId, int round, long client, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{ExperimentId} round {Round}: the partial aggregate of silo {Silo} is unusable ({Expected} clients reported, {Held} held; -1 = none); training those clients again")]
+    private static partial void LogPartialDropped(ILogger logger, string experimentId, int round, string silo, int expected, int held);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{ExperimentId} round {Round}: could not collect the partial aggregate of silo {Silo}")]
+    private static partial void LogPartialFailed(ILogger logger, Exception exception, string experimentId, int round, string silo);
 }

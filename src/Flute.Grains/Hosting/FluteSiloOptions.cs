@@ -15,6 +15,14 @@ public sealed class FluteSiloOptions
     /// <summary>The device the silo's trainers run on: <c>cpu</c>, or <c>cuda:N</c> (see <see cref="TrainerDevice"/>).</summary>
     public string Device { get; set; } = "cpu";
 
+    /// <summary>
+    /// Cluster silos: an experiment grain activated on this silo whose committed state says it is
+    /// running continues by itself from its last committed round (its silo died, or the cluster
+    /// restarted), and a reminder wakes it if nothing else calls it. Off in the embedded silo, where
+    /// the CLI's run or resume starts it.
+    /// </summary>
+    public bool ResumeRunningExperiments { get; set; }
+
     /// <summary>Throws a one-line error naming the bad setting.</summary>
     public void Validate()
     {

@@ -1,4 +1,5 @@
 using Flute.Core.Codecs;
+using Flute.Grains.Placement;
 using Flute.Grains.Runtime;
 using Flute.Grains.Torch;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,7 @@ public static class SiloBuilderExtensions
         configure?.Invoke(options);
         options.Validate();
         silo.Services.AddFluteSiloServices(options);
+        silo.Services.AddPlacementDirector<SiloTargetedPlacement, SiloTargetedPlacementDirector>();
         return silo;
     }
 
@@ -25,6 +27,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<ModelCache>();
         services.AddSingleton<ExperimentContextCache>();
         services.AddSingleton<ClientActivity>();
+        services.AddSingleton<PartialAggregates>();
         return services;
     }
 }

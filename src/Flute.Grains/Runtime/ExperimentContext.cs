@@ -1,5 +1,6 @@
 using Flute.Core.Configuration;
 using Flute.Core.Data;
+using Flute.Core.Strategies;
 using Flute.Grains.Torch;
 
 namespace Flute.Grains.Runtime;
@@ -10,4 +11,8 @@ public sealed record ExperimentContext(
     FluteConfig Config,
     FederatedData Data,
     ModelSpec Model,
-    ModelLayout Layout);
+    ModelLayout Layout)
+{
+    /// <summary>The strategy that weighs updates, for folding them into this silo's partial aggregate.</summary>
+    public IStrategy Strategy { get; } = StrategyRegistry.Create(Config.Server.Strategy);
+}

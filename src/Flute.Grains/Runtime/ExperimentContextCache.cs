@@ -23,6 +23,9 @@ public sealed class ExperimentContextCache(TrainerPool pool)
     public Task<ExperimentContext> GetAsync(ExperimentSpec spec) =>
         TryGetBuilt(spec.ExperimentId) ?? GetOrAdd(spec.ExperimentId, () => BuildAsync(spec));
 
+    /// <summary>The experiments this silo holds data for.</summary>
+    public IReadOnlyList<string> ExperimentIds => [.. _contexts.Keys.Order(StringComparer.Ordinal)];
+
     public void Remove(string experimentId) => _contexts.TryRemove(experimentId, out _);
 
     private Task<ExperimentContext>? TryGetBuilt(string experimentId) =>

@@ -46,4 +46,7 @@ public sealed class ExperimentState
     [Id(21)] public DateTime UpdatedAtUtc { get; set; }
     /// <summary>Lowercase hex SHA-256 of the committed weights (float32 little-endian).</summary>
     [Id(22)] public string ModelSha256 { get; set; } = "";
+
+    /// <summary>Where the silos find the data set's files; lets a silo that takes over the experiment resume it on its own.</summary>
+    [Id(23)] public string DataDir { get; set; } = "";
 }

@@ -30,6 +30,14 @@ public static class MetricsJson
             if (m.ValidationLoss is double vl) WriteNumber(json, "val_loss", vl);
             if (m.Activations is long act) json.WriteNumber("activations", act);
             if (m.AliveAfter is long alive) json.WriteNumber("alive_after", alive);
+            if (m.ModelBytesToSilos is long model) json.WriteNumber("model_bytes_to_silos", model);
+            if (m.UpdateBytesToServer is long update) json.WriteNumber("update_bytes_to_server", update);
+            if (m.SiloClients is { Count: > 0 } silos)
+            {
+                json.WriteStartObject("silo_clients");
+                foreach (var (silo, clients) in silos.OrderBy(p => p.Key, StringComparer.Ordinal)) json.WriteNumber(silo, clients);
+                json.WriteEndObject();
+            }
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
@@ -59,6 +67,11 @@ public static class MetricsJson
                 ValidationLoss = Number(o, "val_loss"),
                 Activations = o.TryGetProperty("activations", out JsonElement act) ? act.GetInt64() : null,
                 AliveAfter = o.TryGetProperty("alive_after", out JsonElement alive) ? alive.GetInt64() : null,
+                ModelBytesToSilos = o.TryGetProperty("model_bytes_to_silos", out JsonElement model) ? model.GetInt64() : null,
+                UpdateBytesToServer = o.TryGetProperty("update_bytes_to_server", out JsonElement update) ? update.GetInt64() : null,
+                SiloClients = o.TryGetProperty("silo_clients", out JsonElement silos)
+                    ? silos.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal)
+                    : null,
             };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)

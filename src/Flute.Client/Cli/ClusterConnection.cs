@@ -1,0 +1,144 @@
+using Flute.Grains.Hosting;
+using Flute.Grains.Storage;
+using Flute.Interfaces;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Runtime;
+
+namespace Flute.Client.Cli;
+
+/// <summary>
+/// An Orleans client connected to a silo cluster through its membership store: the CLI's way to run
+/// experiments on silos started by deploy/local-cluster.sh (or any other Flute cluster).
+/// </summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ClusterConnection(IHost host, ClusterTarget target)
+    {
+        _host = host;
+        Target = target;
+    }
+
+    public ClusterTarget Target { get; }
+
+    public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
+
+    public IGrainFactory Grains => Client;
+
+    /// <exception cref="UsageException">The membership store or every gateway is unreachable (one line).</exception>
+    public static async Task<ClusterConnection> ConnectAsync(ClusterTarget target)
+    {
+        try
+        {
+            await ClusterRegistration.ProbeAsync(target.Connection);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--cluster: {e.Message}");
+        }
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Error);
+        // A silo leaving is reported by the run (retries, a round taken over), not as client noise.
+        builder.Logging.AddFilter("Orleans", LogLevel.Critical);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = target.ClusterId;
+                o.ServiceId = target.ServiceId;
+            });
+            client.UseFluteAzureClustering(target.Connection);
+            if (target.TlsCertificate is { } cert)
+                FluteTlsWiring.Client(client, cert, target.TlsPassword);
+        });
+        IHost host;
+        try
+        {
+            host = builder.Build();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--cluster: {e.Message}");
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await host.StartAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            host.Dispose();
+            throw new UsageException($"--cluster: cannot connect to {target.Describe()}: {OneLine(e)} (is it running? 'deploy/local-cluster.sh status')");
+        }
+        return new ClusterConnection(host, target);
+    }
+
+    /// <summary>Every active silo's own report, in address order.</summary>
+    public async Task<IReadOnlyList<SiloInfo>> SilosAsync()
+    {
+        Dictionary<SiloAddress, SiloStatus> hosts = await Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        var infos = new List<SiloInfo>();
+        foreach (SiloAddress silo in hosts.Keys.OrderBy(s => s.ToString(), StringComparer.Ordinal))
+        {
+            try
+            {
+                infos.Add(await Client.GetGrain<ISiloAgentGrain>(silo.ToParsableString()).GetInfoAsync());
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A silo on its way out: leave it out of the list.
+            }
+        }
+        if (infos.Count == 0) throw new UsageException($"--cluster: {Target.Describe()} has no active silo");
+        return infos;
+    }
+
+    /// <summary>
+    /// In cluster mode the silos own the storage; the CLI takes the experiment's lock and reads its state
+    /// in the same store. Returns the silos' storage, warning when the config or options asked for another.
+    /// </summary>
+    public FluteStorageOptions Storage(IReadOnlyList<SiloInfo> silos, StorageArguments requested, string? configProvider)
+    {
+        string kind = silos[0].StorageKind;
+        if (silos.Any(s => s.StorageKind != kind || s.StorageDirectory != silos[0].StorageDirectory))
+            throw new UsageException($"--cluster: the silos of {Target.Describe()} disagree on storage ({string.Join(", ", silos.Select(s => $"{s.Name}: {s.StorageKind} {s.StorageDirectory}".TrimEnd()))})");
+        string? asked = requested.Kind ?? configProvider;
+        if (asked is not null && asked != kind)
+            Console.WriteLine($"warning: the cluster's silos own the storage ({kind}); storage '{asked}' from the command line or the config is ignored");
+        var options = new FluteStorageOptions
+        {
+            Kind = FluteStorageOptions.ParseKind(kind),
+            LocalDirectory = silos[0].StorageDirectory.Length > 0 ? silos[0].StorageDirectory : ".flute",
+            AzureConnectionString = requested.AzureConnection
+                ?? Environment.GetEnvironmentVariable(FluteStorageOptions.AzureConnectionVariable)
+                ?? Target.Connection,
+        };
+        return options;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _host.StopAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or OrleansException)
+        {
+            // Leaving: nothing to save.
+        }
+        _host.Dispose();
+    }
+
+    private static string OneLine(Exception e)
+    {
+        while (e.InnerException is not null && e is AggregateException or OrleansException) e = e.InnerException;
+        return e.Message.ReplaceLineEndings(" ");
+    }
+}
