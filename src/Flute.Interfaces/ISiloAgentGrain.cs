@@ -30,7 +30,11 @@ public sealed record SiloInfo(
     [property: Id(8)] int ProcessId,
     [property: Id(9)] IReadOnlyList<string> Experiments,
     [property: Id(10)] string StorageKind,
-    [property: Id(11)] string StorageDirectory);
+    [property: Id(11)] string StorageDirectory)
+{
+    /// <summary>Experiments whose experiment grain (the server) is activated on this silo.</summary>
+    [Id(12)] public IReadOnlyList<string> ServerOf { get; init; } = [];
+}
 
 /// <summary>
 /// A silo's share of one round: the exact fixed-point sums of its clients' weighted updates

@@ -96,6 +96,8 @@ public static class SiloHost
                     o.ResumeRunningExperiments = options.ResumeRunningExperiments;
                 });
                 silo.AddFluteStorage(settings.Storage);
+                if (settings.TlsCertificate is { } certificate)
+                    silo.UseFluteTls(new FluteTlsOptions(certificate, settings.TlsPassword));
             });
         }
         catch (ArgumentException e)

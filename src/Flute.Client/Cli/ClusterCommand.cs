@@ -46,17 +46,18 @@ public static class ClusterCommand
                     model_bytes_fetched = s.ModelBytesFetched,
                     pid = s.ProcessId,
                     experiments = s.Experiments,
+                    server_of = s.ServerOf,
                     storage = s.StorageKind,
                 }),
             }));
             return ExitCodes.Ok;
         }
         Console.WriteLine($"{target.Describe()}: {silos.Count} silo(s), {silos.Sum(s => s.Trainers)} trainer(s), storage {silos[0].StorageKind} {silos[0].StorageDirectory}".TrimEnd());
-        string[] header = ["name", "address", "device", "trainers", "clients active", "activations", "model bytes in", "pid", "experiments"];
+        string[] header = ["name", "address", "device", "trainers", "clients active", "activations", "model bytes in", "pid", "server of", "data of"];
         var rows = silos.Select(s => new[]
         {
             s.Name, s.Address, s.Device, $"{s.Trainers}x{s.ThreadsPerTrainer}", s.ClientGrainsActive.ToString(), s.ClientActivations.ToString(),
-            s.ModelBytesFetched.ToString(), s.ProcessId.ToString(), s.Experiments.Count == 0 ? "-" : string.Join(",", s.Experiments),
+            s.ModelBytesFetched.ToString(), s.ProcessId.ToString(), s.ServerOf.Count == 0 ? "-" : string.Join(",", s.ServerOf), s.Experiments.Count == 0 ? "-" : string.Join(",", s.Experiments),
         }).ToList();
         int[] widths = [.. header.Select((h, c) => Math.Max(h.Length, rows.Max(r => r[c].Length)))];
         Console.WriteLine(string.Join("  ", header.Select((h, c) => h.PadRight(widths[c]))).TrimEnd());

@@ -46,6 +46,8 @@ public sealed class ClusterConnection : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Error);
         // A silo leaving is reported by the run (retries, a round taken over), not as client noise.
         builder.Logging.AddFilter("Orleans", LogLevel.Critical);
+        // A failed start is reported once, as the command's one-line error.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o =>
@@ -74,7 +76,10 @@ public sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             host.Dispose();
-            throw new UsageException($"--cluster: cannot connect to {target.Describe()}: {OneLine(e)} (is it running? 'deploy/local-cluster.sh status')");
+            string reason = e is OperationCanceledException
+                ? "no gateway accepted the connection within 30 s (silos stopped, or a TLS certificate that does not match the cluster's)"
+                : OneLine(e);
+            throw new UsageException($"--cluster: cannot connect to {target.Describe()}: {reason}; is it running? 'deploy/local-cluster.sh status'");
         }
         return new ClusterConnection(host, target);
     }

@@ -2,6 +2,7 @@ using Flute.Core.Aggregation;
 using Flute.Core.Codecs;
 using Flute.Core.Data;
 using Flute.Core.Randomness;
+using Flute.Grains.Placement;
 using Flute.Grains.Runtime;
 using Flute.Grains.Torch;
 using Flute.Interfaces;
@@ -14,6 +15,7 @@ namespace Flute.Grains.Grains;
 /// on the silo's trainer pool. It deactivates right after answering, so only sampled clients are
 /// ever in memory.
 /// </summary>
+[CapacityPlacement]
 public sealed class ClientGrain(
     ExperimentContextCache contexts,
     ModelCache models,

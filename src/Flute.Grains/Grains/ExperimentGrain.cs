@@ -45,8 +45,15 @@ public sealed partial class ExperimentGrain(
     private const string KeepAliveReminder = "flute-keepalive";
     private bool _autoResumed;
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        activity.OnServerDeactivated(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        activity.OnServerActivated(this.GetPrimaryKeyString());
         if (!siloOptions.ResumeRunningExperiments || !state.RecordExists || state.State.Status != ExperimentStatus.Running) return;
         ExperimentState s = state.State;
         var spec = new ExperimentSpec(s.ExperimentId, s.ConfigJson, s.DataDir) { OutputDirectory = s.OutputDirectory };

@@ -41,7 +41,10 @@ public sealed class SiloAgentGrain(
         Environment.ProcessId,
         contexts.ExperimentIds,
         FluteStorageOptions.Name(store.Options.Kind),
-        store.Options.Kind == StorageKind.Local ? Path.GetFullPath(store.Options.LocalDirectory) : ""));
+        store.Options.Kind == StorageKind.Local ? Path.GetFullPath(store.Options.LocalDirectory) : "")
+    {
+        ServerOf = activity.Servers,
+    });
 
     public Task<PartialAggregate?> TakePartialAsync(string experimentId, int round, long modelVersion) =>
         Task.FromResult(partials.Take(experimentId, round, modelVersion, activity.Alive));

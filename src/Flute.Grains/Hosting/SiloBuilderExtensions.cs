@@ -15,6 +15,7 @@ public static class SiloBuilderExtensions
         configure?.Invoke(options);
         options.Validate();
         silo.Services.AddFluteSiloServices(options);
+        silo.AddFlutePlacement();
         silo.Services.AddPlacementDirector<SiloTargetedPlacement, SiloTargetedPlacementDirector>();
         return silo;
     }

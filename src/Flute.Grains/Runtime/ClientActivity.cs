@@ -19,4 +19,13 @@ public sealed class ClientActivity
     }
 
     internal void OnDeactivated() => Interlocked.Decrement(ref _alive);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _servers = new();
+
+    /// <summary>Experiments whose experiment grain is activated on this silo.</summary>
+    public IReadOnlyList<string> Servers => [.. _servers.Keys.Order(StringComparer.Ordinal)];
+
+    internal void OnServerActivated(string experimentId) => _servers[experimentId] = 0;
+
+    internal void OnServerDeactivated(string experimentId) => _servers.TryRemove(experimentId, out _);
 }

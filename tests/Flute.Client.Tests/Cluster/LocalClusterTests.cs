@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Flute.Client.Tests.Cluster;
+
+/// <summary>The embedded run every cluster run must match, computed once.</summary>
+public sealed class EmbeddedReference : IDisposable
+{
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("flute-cluster-ref-").FullName;
+
+    private string? _sha;
+
+    public string Sha()
+    {
+        if (_sha is not null) return _sha;
+        File.WriteAllText(Path.Combine(Directory, "cluster.yaml"), LocalClusterTests.Config);
+        var result = FluteProcess.Run(Directory, "run", "cluster.yaml", "--id", "reference", "--storage", "none");
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        return _sha = LocalClusterTests.Summary(Directory, "reference").GetProperty("model_sha256").GetString()!;
+    }
+
+    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+}
+
+/// <summary>
+/// Real multi-silo runs: deploy/local-cluster.sh starts Azurite (membership table, reminders,
+/// experiment storage) and three flute-silo processes; the CLI runs against them with --cluster local.
+/// </summary>
+[Collection("processes")]
+public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixture<EmbeddedReference>
+{
+    /// <summary>784 · 10 + 10 parameters as float32.</summary>
+    private const int ModelBytes = 7850 * 4;
+
+    /// <summary>Logistic regression with enough local work (3 epochs of 256 samples) that a round is in flight most of the time.</summary>
+    internal const string Config = """
+        experiment:
+          name: cluster
+          seed: 5
+          rounds: 30
+        data:
+          dataset: mnist
+          partition: iid
+          num_clients: 60
+        model:
+          name: logreg
+        client:
+          lr: 0.05
+          batch_size: 16
+          local_epochs: 3
+          max_samples: 256
+        server:
+          clients_per_round: 12
+          eval_every: 0
+        silo:
+          trainers: 1
+        """;
+
+    [Fact]
+    public void Three_silos_give_the_embedded_model_every_silo_trains_and_down_leaves_no_process()
+    {
+        string expected = reference.Sha();
+        IReadOnlyList<int> pids;
+        using (var cluster = LocalCluster.Up(3))
+        {
+            File.WriteAllText(Path.Combine(cluster.Directory, "cluster.yaml"), Config);
+            var run = FluteProcess.RunWith(cluster.Directory, cluster.Environment, "run", "cluster.yaml", "--cluster", "local", "--id", "three");
+            Assert.True(run.ExitCode == 0, run.StdErr + run.StdOut);
+            Assert.Contains("3 silo(s)", run.StdOut);
+            JsonElement summary = Summary(cluster.Directory, "three");
+            Assert.Equal(expected, summary.GetProperty("model_sha256").GetString());
+
+            // Capacity placement spreads the clients: every silo trained some (3 equal silos, 360 clients).
+            var perSilo = summary.GetProperty("silo_clients").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+            Assert.Equal(3, perSilo.Count);
+            Assert.All(perSilo.Values, n => Assert.True(n >= 60, $"per-silo clients {string.Join(", ", perSilo)}"));
+            Assert.Equal(360, perSilo.Values.Sum());
+
+            foreach (JsonElement round in Rounds(cluster.Directory, "three"))
+            {
+                int silos = round.GetProperty("silo_clients").EnumerateObject().Count();
+                int clients = round.GetProperty("clients").GetInt32();
+                // Weights cross the wire once per silo per version, never once per client: at most
+                // the other silos (the experiment grain's own silo reads them from memory).
+                long model = round.GetProperty("model_bytes_to_silos").GetInt64();
+                Assert.InRange(model, 0, 2 * ModelBytes);
+                // One partial aggregate per silo: 8 bytes per parameter plus 8 per client id.
+                long update = round.GetProperty("update_bytes_to_server").GetInt64();
+                Assert.Equal(silos * 2L * ModelBytes + 8L * clients, update);
+            }
+            pids = cluster.RecordedPids();
+            Assert.Equal(5, pids.Count); // 3 silos, Azurite's blob and table services
+        }
+        // Disposing ran 'local-cluster.sh down'.
+        Assert.All(pids, pid => Assert.False(LocalCluster.Alive(pid), $"process {pid} survived 'down'"));
+    }
+
+    [Fact]
+    public void A_client_silo_killed_mid_round_is_survived_with_the_same_model() =>
+        KillMidRun(server: false);
+
+    [Fact]
+    public void The_silo_holding_the_experiment_killed_mid_round_is_survived_with_the_same_model() =>
+        KillMidRun(server: true);
+
+    private void KillMidRun(bool server)
+    {
+        string expected = reference.Sha();
+        using var cluster = LocalCluster.Up(3);
+        File.WriteAllText(Path.Combine(cluster.Directory, "cluster.yaml"), Config);
+        using var run = FluteProcess.Start(cluster.Directory, cluster.Environment, "run", "cluster.yaml", "--cluster", "local", "--id", "killed");
+        Assert.True(run.WaitForLine("round 03/", TimeSpan.FromMinutes(2)), run.StdOut);
+        var silos = cluster.Silos();
+        var victim = server ? silos.Single(s => s.ServerOf.Contains("killed")) : silos.First(s => s.ServerOf.Length == 0);
+        Process.GetProcessById(victim.Pid).Kill();
+
+        var result = run.WaitForExit(TimeSpan.FromMinutes(4));
+        Assert.True(result.ExitCode == 0, result.StdErr + result.StdOut);
+        JsonElement summary = Summary(cluster.Directory, "killed");
+        Assert.Equal("finished", summary.GetProperty("status").GetString());
+        Assert.Equal(expected, summary.GetProperty("model_sha256").GetString());
+        var rounds = Rounds(cluster.Directory, "killed");
+        Assert.Equal(Enumerable.Range(1, 30), rounds.Select(r => r.GetProperty("round").GetInt32()));
+        if (server)
+        {
+            // The CLI lost the experiment grain and found it again on a surviving silo.
+            Assert.Contains("waiting for the cluster to continue it on another silo", result.StdOut);
+        }
+        else
+        {
+            // The dead silo's in-flight calls and its partial aggregate were retried elsewhere.
+            Assert.Contains(rounds, r => r.TryGetProperty("retries", out JsonElement n) && n.GetInt32() > 0);
+        }
+        Assert.Equal(2, cluster.Silos().Count);
+    }
+
+    [Fact]
+    public void A_silo_with_a_bad_device_or_an_unreachable_membership_store_exits_2_with_one_line()
+    {
+        string silo = Path.Combine(Path.GetDirectoryName(FluteProcess.Binary)!, "..", "..", "..", "..", "Flute.Silo", "bin",
+            new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "flute-silo");
+        const string deadStore = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+            "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+            "TableEndpoint=http://127.0.0.1:9/devstoreaccount1;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+        (string[] Args, string Message)[] cases =
+        [
+            (["--device", "gpu0"], "--device"),
+            (["--device", "cuda:0"], "no CUDA"),
+            (["--clustering", "azure", "--clustering-connection", deadStore], "membership store at http://127.0.0.1:9/"),
+            (["--clustering", "azure", "--clustering-connection", "not a connection string"], "malformed"),
+            (["--tls-cert", "/nonexistent/cluster.pfx"], "/nonexistent/cluster.pfx"),
+            (["--trainers", "-1"], "--trainers"),
+            (["--bogus", "1"], "unknown option '--bogus'"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var start = new ProcessStartInfo(Path.GetFullPath(silo)) { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (string a in args) start.ArgumentList.Add(a);
+            using var process = Process.Start(start)!;
+            string stderr = process.StandardError.ReadToEnd();
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), string.Join(' ', args));
+            Assert.Equal(2, process.ExitCode);
+            string[] lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Single(lines);
+            Assert.StartsWith("flute-silo: ", lines[0]);
+            Assert.Contains(message, lines[0]);
+        }
+    }
+
+    internal static JsonElement Summary(string directory, string id) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "runs", id, "summary.json"))).RootElement;
+
+    private static List<JsonElement> Rounds(string directory, string id) =>
+        [.. File.ReadAllLines(Path.Combine(directory, "runs", id, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)];
+}
