@@ -101,9 +101,17 @@ public sealed class SiloSettings
         // A file may nest the keys under Flute:Silo, as appsettings.json files usually do.
         IConfiguration section = all.GetSection("Flute:Silo").Exists() ? all.GetSection("Flute:Silo") : all;
         var known = new HashSet<string>(Options.Values, StringComparer.OrdinalIgnoreCase);
+        IConfiguration? fileOnly = file is null ? null : new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false).Build();
+        IConfiguration? fileSection = fileOnly is null ? null : fileOnly.GetSection("Flute:Silo").Exists() ? fileOnly.GetSection("Flute:Silo") : fileOnly;
         foreach (var child in section.GetChildren())
-            if (child.Key != "Flute" && !known.Contains(child.Key))
-                throw new ArgumentException($"unknown silo setting '{child.Key}' (known: {string.Join(", ", Options.Values)})");
+        {
+            if (child.Key == "Flute" || known.Contains(child.Key)) continue;
+            // A typo in the settings file is an error; an unknown FLUTE_SILO_* variable is only a
+            // warning: Kubernetes injects variables named after services (FLUTE_SILO_X_SERVICE_HOST ...).
+            if (fileSection?.GetSection(child.Key).Exists() == true)
+                throw new ArgumentException($"unknown silo setting '{child.Key}' in {file} (known: {string.Join(", ", Options.Values)})");
+            Console.Error.WriteLine($"flute-silo: warning: ignoring the environment variable {EnvironmentPrefix}{child.Key}: not a silo setting (known: {string.Join(", ", Options.Values)})");
+        }
 
         string? Get(string key) => section[key] is { Length: > 0 } v ? v : null;
         string? azure = Get("AzureConnection") ?? Environment.GetEnvironmentVariable(FluteStorageOptions.AzureConnectionVariable);
