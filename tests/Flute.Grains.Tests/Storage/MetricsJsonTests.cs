@@ -27,6 +27,25 @@ public sealed class MetricsJsonTests
     }
 
     [Fact]
+    public void Cluster_traffic_fields_round_trip()
+    {
+        var round = new RoundMetrics(3, 12, 12, 0.5, 0.2, null, null, null, 0, 4)
+        {
+            ModelBytesToSilos = 62800,
+            UpdateBytesToServer = 188496,
+            SiloClients = new Dictionary<string, int> { ["127.0.0.1:2"] = 5, ["127.0.0.1:1"] = 7 },
+        };
+        string line = MetricsJson.Line(round);
+        Assert.EndsWith("\"model_bytes_to_silos\":62800,\"update_bytes_to_server\":188496,\"silo_clients\":{\"127.0.0.1:1\":7,\"127.0.0.1:2\":5}}", line);
+        RoundMetrics back = MetricsJson.Parse(line);
+        Assert.Equal(62800, back.ModelBytesToSilos);
+        Assert.Equal(188496, back.UpdateBytesToServer);
+        Assert.Equal(7, back.SiloClients!["127.0.0.1:1"]);
+        Assert.Equal(5, back.SiloClients["127.0.0.1:2"]);
+        Assert.Equal(line, MetricsJson.Line(back));
+    }
+
+    [Fact]
     public void A_line_cut_by_a_crash_is_a_format_error()
     {
         Assert.Throws<FormatException>(() => MetricsJson.Parse("{\"round\":3,\"sam"));

@@ -1,0 +1,82 @@
+using Flute.Core.Configuration;
+using Flute.Core.Data.Mnist;
+using Flute.Grains.Hosting;
+using Flute.Grains.Storage;
+using Flute.Interfaces;
+using Orleans.TestingHost;
+
+namespace Flute.Grains.Tests.Grains;
+
+/// <summary>A real in-process cluster of two silos (one trainer each): per-silo partial aggregation against the direct path.</summary>
+public sealed class TwoSiloTests : IAsyncLifetime
+{
+    private InProcessTestCluster _cluster = null!;
+    private string _dataDir = "";
+
+    public async Task InitializeAsync()
+    {
+        _dataDir = MnistFetcher.Ensure(null, TextWriter.Null).Directory;
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddFlute(o =>
+            {
+                o.Trainers = 1;
+                o.ThreadsPerTrainer = 1;
+            });
+            silo.AddFluteStorage(new FluteStorageOptions { Kind = StorageKind.None });
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private async Task<(ExperimentProgress Final, List<RoundMetrics> Rounds)> RunAsync(string id, string aggregation)
+    {
+        FluteConfig config = ClusterFixture.SmallConfig(seed: 21, rounds: 4);
+        config.Server.Aggregation = aggregation;
+        config.Server.ClientsPerRound = 12;
+        var grain = _cluster.Client.GetGrain<IExperimentGrain>(id);
+        await grain.StartAsync(new ExperimentSpec(id, ConfigJson.Serialize(config), _dataDir));
+        var rounds = new List<RoundMetrics>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (true)
+        {
+            var progress = await grain.GetProgressAsync(rounds.Count);
+            rounds.AddRange(progress.NewRounds);
+            if (progress.Status is ExperimentStatus.Finished or ExperimentStatus.Failed) return (progress, rounds);
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    [Fact]
+    public async Task Per_silo_partial_sums_give_the_same_model_as_sending_every_update_to_the_server()
+    {
+        var (silo, siloRounds) = await RunAsync("two-silo", "silo");
+        var (direct, directRounds) = await RunAsync("two-direct", "direct");
+
+        Assert.Equal(ExperimentStatus.Finished, silo.Status);
+        Assert.Equal(ExperimentStatus.Finished, direct.Status);
+        Assert.Equal(direct.ModelSha256, silo.ModelSha256);
+        Assert.Equal(directRounds.Select(r => r.TrainLoss), siloRounds.Select(r => r.TrainLoss));
+
+        const int parameters = 7850; // logreg 784 → 10
+        foreach (RoundMetrics r in siloRounds)
+        {
+            Assert.Equal(12, r.Clients);
+            // Capacity placement puts clients on both silos; each sends one partial: 8 bytes per parameter + 8 per client id.
+            Assert.Equal(2, r.SiloClients!.Count);
+            Assert.Equal(12, r.SiloClients.Values.Sum());
+            Assert.Equal(2L * 8 * parameters + 8 * 12, r.UpdateBytesToServer);
+            // The other silo fetched this version's weights once (the experiment grain's silo has them in memory).
+            Assert.Equal(4L * parameters, r.ModelBytesToSilos);
+        }
+        foreach (RoundMetrics r in directRounds)
+        {
+            // Every update comes to the server: 12 payloads of at least 4 bytes per parameter.
+            Assert.True(r.UpdateBytesToServer >= 12L * 4 * parameters, $"direct update bytes {r.UpdateBytesToServer}");
+            Assert.Equal(12, r.SiloClients!["direct"]);
+        }
+    }
+}
