@@ -14,6 +14,10 @@ public interface ISiloAgentGrain : IGrainWithStringKey
     /// <summary>Removes and returns the silo's partial aggregate of one round (null when it holds none).</summary>
     [Alias("TakePartialAsync")]
     Task<PartialAggregate?> TakePartialAsync(string experimentId, int round, long modelVersion);
+
+    /// <summary>Drops this silo's data, weights and partials of an experiment that stopped training.</summary>
+    [Alias("ReleaseAsync")]
+    Task ReleaseAsync(string experimentId);
 }
 
 /// <summary>What <c>flute cluster status</c> shows for one silo.</summary>

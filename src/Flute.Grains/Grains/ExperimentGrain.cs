@@ -527,6 +527,7 @@ public sealed partial class ExperimentGrain(
         long? aliveAfter = null;
         foreach (var (silo, expected) in round_.BySilo)
         {
+            _silosUsed.Add(silo);
             PartialAggregate? partial = await TakePartialAsync(silo, request);
             if (partial is not null && partial.ClientIds.Length == expected.Count && partial.ClientIds.All(expected.Contains))
             {
@@ -805,6 +806,25 @@ public sealed partial class ExperimentGrain(
         string id = this.GetPrimaryKeyString();
         contexts.Remove(id);
         models.Remove(id);
+        // The other silos that trained clients hold the data and weights too; tell them (best effort:
+        // a silo that is gone has nothing to release).
+        foreach (string silo in _silosUsed)
+            _ = ReleaseOnSiloAsync(silo, id);
+        _silosUsed.Clear();
+    }
+
+    private readonly HashSet<string> _silosUsed = new(StringComparer.Ordinal);
+
+    private async Task ReleaseOnSiloAsync(string silo, string id)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<ISiloAgentGrain>(silo).ReleaseAsync(id);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogPartialFailed(logger, e, id, _round, silo);
+        }
     }
 
     private void Publish()

@@ -46,6 +46,14 @@ public sealed class SiloAgentGrain(
         ServerOf = activity.Servers,
     });
 
+    public Task ReleaseAsync(string experimentId)
+    {
+        contexts.Remove(experimentId);
+        models.Remove(experimentId);
+        partials.Remove(experimentId);
+        return Task.CompletedTask;
+    }
+
     public Task<PartialAggregate?> TakePartialAsync(string experimentId, int round, long modelVersion) =>
         Task.FromResult(partials.Take(experimentId, round, modelVersion, activity.Alive));
 }

@@ -51,6 +51,7 @@ public sealed class ConfigSchemaTests
             ["client.optimizer"] = KnownNames.ClientOptimizers,
             ["server.strategy"] = KnownNames.Strategies,
             ["server.optimizer"] = KnownNames.ServerOptimizers,
+            ["server.aggregation"] = KnownNames.Aggregations,
             ["storage.provider"] = KnownNames.StorageProviders,
             ["storage.best_metric"] = KnownNames.BestMetrics,
         };
