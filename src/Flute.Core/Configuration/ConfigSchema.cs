@@ -96,7 +96,7 @@ public static partial class ConfigSchema
             c => c.Server.MaxRetries, (c, v) => c.Server.MaxRetries = v, min: 0),
         Integer("server.eval_batch_size", "Samples per evaluation batch.",
             c => c.Server.EvalBatchSize, (c, v) => c.Server.EvalBatchSize = v, min: 1),
-        Name("server.aggregation", "Where a weighted-sum strategy's updates are summed: silo (each silo folds its clients' updates; one partial aggregate per silo reaches the server) or direct (every update goes to the server). Exact fixed-point sums make both give the same model.",
+        Name("server.aggregation", "Where a weighted-sum strategy's updates are summed: auto (silo when the cluster has several silos, else direct), silo (each silo folds its clients' updates; one partial aggregate per silo reaches the server) or direct (every update goes to the server). Exact fixed-point sums make both give the same model.",
             c => c.Server.Aggregation, (c, v) => c.Server.Aggregation = v, KnownNames.Aggregations),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",

@@ -94,8 +94,8 @@ public sealed class ServerSection
     public int MaxInFlight { get; set; }
     /// <summary>server.max_retries: retries of a failed training call before the experiment fails.</summary>
     public int MaxRetries { get; set; } = 3;
-    /// <summary>server.aggregation: silo (each silo sums its clients' updates; one partial per silo reaches the server) or direct (every update goes to the server).</summary>
-    public string Aggregation { get; set; } = "silo";
+    /// <summary>server.aggregation: auto (silo on a cluster of several silos, else direct), silo (each silo sums its clients' updates; one partial per silo reaches the server) or direct (every update goes to the server).</summary>
+    public string Aggregation { get; set; } = "auto";
     /// <summary>server.eval_batch_size: samples per evaluation batch.</summary>
     public int EvalBatchSize { get; set; } = 1000;
 }

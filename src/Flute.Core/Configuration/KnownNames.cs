@@ -35,5 +35,5 @@ public static class KnownNames
     public static string[] BestMetrics { get; } = ["accuracy", "loss"];
 
     /// <summary>server.aggregation: where updates of a weighted-sum strategy are summed.</summary>
-    public static string[] Aggregations { get; } = ["silo", "direct"];
+    public static string[] Aggregations { get; } = ["auto", "silo", "direct"];
 }

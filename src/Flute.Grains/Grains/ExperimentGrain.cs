@@ -511,14 +511,16 @@ public sealed partial class ExperimentGrain(
         if (round == 1 || _roundsStartTicks == 0) _roundsStartTicks = started;
 
         long[] cohort = CohortSampler.Sample(context.Data.Population, config.Server.ClientsPerRound, config.Experiment.Seed, round);
-        bool foldOnSilos = config.Server.Aggregation == "silo" && !_strategy.NeedsIndividualUpdates;
+        int clusterTrainers = await ClusterTrainersAsync();
+        bool foldOnSilos = !_strategy.NeedsIndividualUpdates
+            && (config.Server.Aggregation == "silo" || (config.Server.Aggregation == "auto" && _clusterSilos > 1));
         var request = new TrainRequest(context.ExperimentId, round, _version, config.Experiment.Seed) { FoldOnSilo = foldOnSilos };
         var tally = new RoundTally();
         _aggregate.Reset();
         long modelBytesBefore = _modelBytesServed;
         var round_ = new RoundCollection();
 
-        int window = config.Server.MaxInFlight > 0 ? config.Server.MaxInFlight : 4 * await ClusterTrainersAsync();
+        int window = config.Server.MaxInFlight > 0 ? config.Server.MaxInFlight : 4 * clusterTrainers;
         await TrainAllAsync(cohort, request, config.Server.MaxRetries, window, tally, round_, crashAtHalf: true);
 
         // One partial aggregate per silo; a partial that does not hold exactly the clients that
@@ -627,6 +629,7 @@ public sealed partial class ExperimentGrain(
     }
 
     private int _clusterTrainers;
+    private int _clusterSilos = 1;
     private long _clusterTrainersAt;
 
     /// <summary>
@@ -640,6 +643,7 @@ public sealed partial class ExperimentGrain(
         try
         {
             Dictionary<SiloAddress, SiloStatus> hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+            _clusterSilos = Math.Max(1, hosts.Count);
             if (hosts.Count > 1)
             {
                 SiloInfo[] silos = await Task.WhenAll(hosts.Keys.Select(h => GrainFactory.GetGrain<ISiloAgentGrain>(h.ToParsableString()).GetInfoAsync()));
