@@ -46,10 +46,14 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     /// <summary>Starts an experiment and polls it until it ends; returns every round's metrics.</summary>
-    public async Task<(ExperimentProgress Final, List<RoundMetrics> Rounds)> RunAsync(string id, FluteConfig config)
+    public Task<(ExperimentProgress Final, List<RoundMetrics> Rounds)> RunAsync(string id, FluteConfig config) =>
+        RunToEndAsync(Cluster.Client, id, config, DataDir);
+
+    /// <summary>Starts an experiment on any cluster and polls it until it finishes or fails (3 minutes at most).</summary>
+    public static async Task<(ExperimentProgress Final, List<RoundMetrics> Rounds)> RunToEndAsync(IGrainFactory grains, string id, FluteConfig config, string dataDir)
     {
-        var grain = Cluster.Client.GetGrain<IExperimentGrain>(id);
-        await grain.StartAsync(new ExperimentSpec(id, ConfigJson.Serialize(config), DataDir));
+        var grain = grains.GetGrain<IExperimentGrain>(id);
+        await grain.StartAsync(new ExperimentSpec(id, ConfigJson.Serialize(config), dataDir));
         var rounds = new List<RoundMetrics>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         while (true)

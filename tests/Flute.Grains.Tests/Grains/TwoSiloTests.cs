@@ -37,17 +37,7 @@ public sealed class TwoSiloTests : IAsyncLifetime
         FluteConfig config = ClusterFixture.SmallConfig(seed: 21, rounds: 4);
         config.Server.Aggregation = aggregation;
         config.Server.ClientsPerRound = 12;
-        var grain = _cluster.Client.GetGrain<IExperimentGrain>(id);
-        await grain.StartAsync(new ExperimentSpec(id, ConfigJson.Serialize(config), _dataDir));
-        var rounds = new List<RoundMetrics>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        while (true)
-        {
-            var progress = await grain.GetProgressAsync(rounds.Count);
-            rounds.AddRange(progress.NewRounds);
-            if (progress.Status is ExperimentStatus.Finished or ExperimentStatus.Failed) return (progress, rounds);
-            await Task.Delay(20, timeout.Token);
-        }
+        return await ClusterFixture.RunToEndAsync(_cluster.Client, id, config, _dataDir);
     }
 
     [Fact]
