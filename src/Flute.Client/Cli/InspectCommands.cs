@@ -12,12 +12,12 @@ public static class InspectCommands
 {
     public static async Task<int> ListAsync(string[] args)
     {
-        var storageArgs = new StorageArguments();
+        var storageArgs = new StorageArguments(withCluster: true);
         for (int i = 0; i < args.Length; i++)
         {
             if (!storageArgs.TryParse(args, ref i)) throw new UsageException($"list: unknown argument '{args[i]}'");
         }
-        ExperimentStore store = ExperimentStore.Open(storageArgs.Resolve());
+        ExperimentStore store = ExperimentStore.Open(await storageArgs.ResolveAsync());
         IReadOnlyList<string> ids = await store.ListIdsAsync();
         Console.WriteLine($"store: {store.Location}");
         if (ids.Count == 0)
@@ -47,7 +47,7 @@ public static class InspectCommands
     public static async Task<int> StatusAsync(string[] args)
     {
         (string id, StorageArguments storageArgs) = IdAndStorage(args, "status");
-        ExperimentStore store = ExperimentStore.Open(storageArgs.Resolve());
+        ExperimentStore store = ExperimentStore.Open(await storageArgs.ResolveAsync());
         ExperimentState s = await store.ReadStateAsync(id) ?? throw new UsageException($"no experiment '{id}' in {store.Location}");
         IReadOnlyList<int> kept = await new CheckpointWriter(store.Checkpoints).ListRoundsAsync(id);
         FluteConfig config = ConfigJson.Deserialize(s.ConfigJson);
@@ -76,7 +76,7 @@ public static class InspectCommands
     public static async Task<int> ExportAsync(string[] args)
     {
         string? id = null, roundText = null, format = null, output = null;
-        var storageArgs = new StorageArguments();
+        var storageArgs = new StorageArguments(withCluster: true);
         for (int i = 0; i < args.Length; i++)
         {
             if (storageArgs.TryParse(args, ref i)) continue;
@@ -104,7 +104,7 @@ public static class InspectCommands
             throw new UsageException($"--format: {e.Message}");
         }
 
-        ExperimentStore store = ExperimentStore.Open(storageArgs.Resolve());
+        ExperimentStore store = ExperimentStore.Open(await storageArgs.ResolveAsync());
         ExperimentState s = await store.ReadStateAsync(id) ?? throw new UsageException($"no experiment '{id}' in {store.Location}");
         int round = roundText switch
         {
@@ -127,7 +127,7 @@ public static class InspectCommands
     private static (string Id, StorageArguments Storage) IdAndStorage(ReadOnlySpan<string> args, string command)
     {
         string? id = null;
-        var storageArgs = new StorageArguments();
+        var storageArgs = new StorageArguments(withCluster: true);
         for (int i = 0; i < args.Length; i++)
         {
             if (storageArgs.TryParse(args, ref i)) continue;

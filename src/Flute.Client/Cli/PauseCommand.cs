@@ -17,7 +17,7 @@ public static class PauseCommand
         string? id = null;
         double timeoutSeconds = 600;
         bool wait = true;
-        var storageArgs = new StorageArguments();
+        var storageArgs = new StorageArguments(withCluster: true);
         for (int i = 0; i < args.Length; i++)
         {
             if (storageArgs.TryParse(args, ref i)) continue;
@@ -35,7 +35,7 @@ public static class PauseCommand
             }
         }
         if (id is null) throw new UsageException("pause: missing experiment ID");
-        ExperimentStore store = ExperimentStore.Open(storageArgs.Resolve());
+        ExperimentStore store = ExperimentStore.Open(await storageArgs.ResolveAsync());
         ExperimentState state = await store.ReadStateAsync(id) ?? throw new UsageException($"no experiment '{id}' in {store.Location}");
         if (state.Status != ExperimentStatus.Running)
         {

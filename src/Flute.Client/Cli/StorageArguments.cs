@@ -8,8 +8,14 @@ namespace Flute.Client.Cli;
 /// <c>--store DIR</c> (local) and <c>--azure-connection STRING</c> (else FLUTE_AZURE_STORAGE).
 /// Command-line values win over the config's storage section.
 /// </summary>
-public sealed class StorageArguments
+public sealed class StorageArguments(bool withCluster = false)
 {
+    /// <summary>
+    /// With <c>withCluster</c>, also <c>--cluster local|CONNECTION</c> (and its options): the store is then
+    /// the one the cluster's silos use (commands that only read or mark the store: list, status, export, pause).
+    /// </summary>
+    public ClusterArguments? Cluster { get; } = withCluster ? new ClusterArguments() : null;
+
     public string? Kind { get; private set; }
     public string? Directory { get; private set; }
     public string? AzureConnection { get; private set; }
@@ -22,7 +28,7 @@ public sealed class StorageArguments
             case "--storage": Kind = OptionValues.Next(args, ref i); return true;
             case "--store": Directory = OptionValues.Next(args, ref i); return true;
             case "--azure-connection": AzureConnection = OptionValues.Next(args, ref i); return true;
-            default: return false;
+            default: return Cluster?.TryParse(args, ref i) ?? false;
         }
     }
 
@@ -49,9 +55,18 @@ public sealed class StorageArguments
         return options;
     }
 
+    /// <summary>As <see cref="Resolve"/>, or the storage of the cluster's silos when <c>--cluster</c> was given.</summary>
+    public async Task<FluteStorageOptions> ResolveAsync()
+    {
+        if (Cluster?.Resolve() is not { } target) return Resolve();
+        await using ClusterConnection connection = await ClusterConnection.ConnectAsync(target);
+        return connection.Storage(await connection.SilosAsync(), this, null);
+    }
+
     /// <summary>The options to repeat in a suggested follow-up command (empty for the defaults).</summary>
     public string Echo()
     {
+        if (Cluster?.IsSet == true) return Cluster.Echo();
         var parts = new List<string>();
         if (Kind is not null) parts.Add($"--storage {Kind}");
         if (Directory is not null) parts.Add($"--store {Quote(Directory)}");

@@ -135,6 +135,36 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
     }
 
     [Fact]
+    public void With_no_client_left_the_experiment_is_woken_by_its_reminder_on_another_silo_and_finishes_the_same()
+    {
+        string expected = reference.Sha();
+        using var cluster = LocalCluster.Up(3);
+        File.WriteAllText(Path.Combine(cluster.Directory, "cluster.yaml"), Config);
+        using (var run = FluteProcess.Start(cluster.Directory, cluster.Environment, "run", "cluster.yaml", "--cluster", "local", "--id", "orphan"))
+        {
+            Assert.True(run.WaitForLine("round 03/", TimeSpan.FromMinutes(2)), run.StdOut);
+            int server = cluster.Silos().Single(s => s.ServerOf.Contains("orphan")).Pid;
+            // Nobody will call the experiment grain again: only its keep-alive reminder (Azure Table,
+            // due a minute after the start) can reactivate it on a surviving silo.
+            run.Kill();
+            Process.GetProcessById(server).Kill();
+        }
+        var clock = Stopwatch.StartNew();
+        string status = "";
+        while (clock.Elapsed < TimeSpan.FromMinutes(4))
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(5));
+            var result = FluteProcess.RunWith(cluster.Directory, cluster.Environment, "status", "orphan", "--cluster", "local");
+            Assert.True(result.ExitCode == 0, result.StdErr);
+            status = result.StdOut;
+            if (status.Contains("status       finished", StringComparison.Ordinal)) break;
+        }
+        Assert.Contains("status       finished", status);
+        Assert.Contains("rounds       30/30 committed", status);
+        Assert.Contains($"model        {expected} ", status);
+    }
+
+    [Fact]
     public void A_silo_with_a_bad_device_or_an_unreachable_membership_store_exits_2_with_one_line()
     {
         string silo = Path.Combine(Path.GetDirectoryName(FluteProcess.Binary)!, "..", "..", "..", "..", "Flute.Silo", "bin",
