@@ -79,33 +79,36 @@ public sealed class SiloSettings
             fromArgs[key] = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{option}: missing value");
         }
 
+        // The file first (its keys at the top level or under Flute:Silo, as appsettings.json files
+        // usually nest them), then FLUTE_SILO_* variables, then options: all as top-level keys.
         var builder = new ConfigurationBuilder();
+        IConfiguration? fileSection = null;
         if (file is not null)
         {
             if (!File.Exists(file)) throw new ArgumentException($"--settings: file not found: {file}");
-            builder.AddJsonFile(Path.GetFullPath(file), optional: false);
+            IConfiguration fileOnly;
+            try
+            {
+                fileOnly = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false).Build();
+            }
+            catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
+            {
+                throw new ArgumentException($"--settings {file}: {e.Message}");
+            }
+            fileSection = fileOnly.GetSection("Flute:Silo").Exists() ? fileOnly.GetSection("Flute:Silo") : fileOnly;
+            builder.AddInMemoryCollection(fileSection.GetChildren()
+                .Where(c => c.Key != "Flute")
+                .Select(c => new KeyValuePair<string, string?>(c.Key, c.Value)));
         }
         if (environment is null) builder.AddEnvironmentVariables(EnvironmentPrefix);
         else builder.AddInMemoryCollection(environment.Where(p => p.Key.StartsWith(EnvironmentPrefix, StringComparison.Ordinal))
             .Select(p => new KeyValuePair<string, string?>(p.Key[EnvironmentPrefix.Length..], p.Value)));
         builder.AddInMemoryCollection(fromArgs);
-        IConfiguration all;
-        try
-        {
-            all = builder.Build();
-        }
-        catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
-        {
-            throw new ArgumentException($"--settings {file}: {e.Message}");
-        }
-        // A file may nest the keys under Flute:Silo, as appsettings.json files usually do.
-        IConfiguration section = all.GetSection("Flute:Silo").Exists() ? all.GetSection("Flute:Silo") : all;
+        IConfiguration section = builder.Build();
         var known = new HashSet<string>(Options.Values, StringComparer.OrdinalIgnoreCase);
-        IConfiguration? fileOnly = file is null ? null : new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false).Build();
-        IConfiguration? fileSection = fileOnly is null ? null : fileOnly.GetSection("Flute:Silo").Exists() ? fileOnly.GetSection("Flute:Silo") : fileOnly;
         foreach (var child in section.GetChildren())
         {
-            if (child.Key == "Flute" || known.Contains(child.Key)) continue;
+            if (known.Contains(child.Key)) continue;
             // A typo in the settings file is an error; an unknown FLUTE_SILO_* variable is only a
             // warning: Kubernetes injects variables named after services (FLUTE_SILO_X_SERVICE_HOST ...).
             if (fileSection?.GetSection(child.Key).Exists() == true)

@@ -172,8 +172,13 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
         const string deadStore = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
             "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
             "TableEndpoint=http://127.0.0.1:9/devstoreaccount1;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+        string settings = Path.Combine(reference.Directory, "silo-settings.json");
+        File.WriteAllText(settings, "{ \"Flute\": { \"Silo\": { \"Trainers\": 2, \"Trianers\": 3 } } }");
         (string[] Args, string Message)[] cases =
         [
+            (["--settings", settings], "unknown silo setting 'Trianers'"),
+            (["--settings", "/nonexistent/silo.json"], "--settings: file not found"),
+            (["--settings", settings, "--device", "tpu"], "'Trianers'"),
             (["--device", "gpu0"], "--device"),
             (["--device", "cuda:0"], "no CUDA"),
             (["--clustering", "azure", "--clustering-connection", deadStore], "membership store at http://127.0.0.1:9/"),
@@ -195,6 +200,72 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
             Assert.StartsWith("flute-silo: ", lines[0]);
             Assert.Contains(message, lines[0]);
         }
+
+        // Environment variables are settings too (FLUTE_SILO_<Key>), and options win over them.
+        var fromEnvironment = new ProcessStartInfo(Path.GetFullPath(silo)) { RedirectStandardError = true, RedirectStandardOutput = true };
+        fromEnvironment.Environment["FLUTE_SILO_Device"] = "cuda:7";
+        using (var process = Process.Start(fromEnvironment)!)
+        {
+            string stderr = process.StandardError.ReadToEnd();
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)));
+            Assert.Equal(2, process.ExitCode);
+            Assert.Contains("cuda:7", stderr);
+        }
+        fromEnvironment.ArgumentList.Add("--device");
+        fromEnvironment.ArgumentList.Add("gpu1");
+        using (var process = Process.Start(fromEnvironment)!)
+        {
+            string stderr = process.StandardError.ReadToEnd();
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)));
+            Assert.Equal(2, process.ExitCode);
+            Assert.Contains("gpu1", stderr);
+        }
+    }
+
+    [Fact]
+    public void Silo_settings_come_from_a_file_then_the_environment_then_options()
+    {
+        string silo = SiloBinary();
+        string settings = Path.Combine(reference.Directory, "good-silo.json");
+        File.WriteAllText(settings, "{ \"Flute\": { \"Silo\": { \"Trainers\": 2, \"Name\": \"from-file\", \"ThreadsPerTrainer\": 1 } } }");
+        var start = new ProcessStartInfo(silo) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { "--settings", settings, "--name", "from-options", "--silo-port", FreePort().ToString(), "--gateway-port", FreePort().ToString(), "--storage", "none" })
+            start.ArgumentList.Add(a);
+        start.Environment["FLUTE_SILO_Trainers"] = "3";      // the environment wins over the file
+        start.Environment["FLUTE_SILO_Name"] = "from-env";   // options win over the environment
+        using var process = Process.Start(start)!;
+        try
+        {
+            string? ready = null;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(60) && process.StandardOutput.ReadLine() is string line)
+            {
+                if (line.StartsWith("flute-silo: ready: ", StringComparison.Ordinal))
+                {
+                    ready = line;
+                    break;
+                }
+            }
+            Assert.NotNull(ready);
+            Assert.Contains("ready: from-options ", ready);
+            Assert.Contains("device cpu, 3 trainer(s) x 1 thread(s)", ready);
+            Assert.Contains("storage none", ready);
+        }
+        finally
+        {
+            process.Kill();
+            process.WaitForExit();
+        }
+    }
+
+    private static string SiloBinary() => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(FluteProcess.Binary)!, "..", "..", "..", "..", "Flute.Silo", "bin",
+        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "flute-silo"));
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     internal static JsonElement Summary(string directory, string id) =>
