@@ -78,6 +78,9 @@ public sealed class ScaleCommandTests : IDisposable
         {
             Assert.Equal(20.0, r.GetProperty("activations_per_round").GetDouble());
             Assert.True(r.GetProperty("microseconds_per_client").GetDouble() > 0);
+            Assert.True(r.GetProperty("first_half_microseconds_per_client").GetDouble() > 0);
+            // 2 rounds: the steady-state figure is round 2's time, the first-half figure round 1's.
+            Assert.Equal(2, r.GetProperty("rounds").GetInt32());
         });
         Assert.Contains("zero-step", bench.StdOut);
     }
