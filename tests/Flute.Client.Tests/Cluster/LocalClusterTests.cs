@@ -32,12 +32,16 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
     /// <summary>784 · 10 + 10 parameters as float32.</summary>
     private const int ModelBytes = 7850 * 4;
 
+    /// <summary>Rounds of <see cref="Config"/>: enough that a silo killed after round 3 is killed mid-run (finding the victim takes a
+    /// `flute cluster status` process, seconds, while a round takes ~0.15 s).</summary>
+    internal const int ConfigRounds = 60;
+
     /// <summary>Logistic regression with enough local work (3 epochs of 256 samples) that a round is in flight most of the time.</summary>
-    internal const string Config = """
+    internal static readonly string Config = $$"""
         experiment:
           name: cluster
           seed: 5
-          rounds: 30
+          rounds: {{ConfigRounds}}
         data:
           dataset: mnist
           partition: iid
@@ -70,11 +74,11 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
             JsonElement summary = Summary(cluster.Directory, "three");
             Assert.Equal(expected, summary.GetProperty("model_sha256").GetString());
 
-            // Capacity placement spreads the clients: every silo trained some (3 equal silos, 360 clients).
+            // Capacity placement spreads the clients: every silo trained some (3 equal silos, 12 clients × Rounds).
             var perSilo = summary.GetProperty("silo_clients").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
             Assert.Equal(3, perSilo.Count);
-            Assert.All(perSilo.Values, n => Assert.True(n >= 60, $"per-silo clients {string.Join(", ", perSilo)}"));
-            Assert.Equal(360, perSilo.Values.Sum());
+            Assert.All(perSilo.Values, n => Assert.True(n >= 2 * ConfigRounds, $"per-silo clients {string.Join(", ", perSilo)}"));
+            Assert.Equal(12 * ConfigRounds, perSilo.Values.Sum());
 
             foreach (JsonElement round in Rounds(cluster.Directory, "three"))
             {
@@ -109,9 +113,14 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
         using var cluster = LocalCluster.Up(3);
         File.WriteAllText(Path.Combine(cluster.Directory, "cluster.yaml"), Config);
         using var run = FluteProcess.Start(cluster.Directory, cluster.Environment, "run", "cluster.yaml", "--cluster", "local", "--id", "killed");
-        Assert.True(run.WaitForLine("round 03/", TimeSpan.FromMinutes(2)), run.StdOut);
+        // Find the victim once the experiment runs (its silo is known), then kill it right after a
+        // round line: `cluster status` takes seconds, a round ~0.15 s, so asking after round 3 could
+        // find the run already finished (a CI failure: no round retried anything).
+        Assert.True(run.WaitForLine("round 01/", TimeSpan.FromMinutes(2)), run.StdOut);
         var silos = cluster.Silos();
         var victim = server ? silos.Single(s => s.ServerOf.Contains("killed")) : silos.First(s => s.ServerOf.Length == 0);
+        Assert.True(run.WaitForLine("round 03/", TimeSpan.FromMinutes(2)), run.StdOut);
+        Assert.DoesNotContain($"round {ConfigRounds}/", run.StdOut);
         Process.GetProcessById(victim.Pid).Kill();
 
         var result = run.WaitForExit(TimeSpan.FromMinutes(4));
@@ -120,7 +129,7 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
         Assert.Equal("finished", summary.GetProperty("status").GetString());
         Assert.Equal(expected, summary.GetProperty("model_sha256").GetString());
         var rounds = Rounds(cluster.Directory, "killed");
-        Assert.Equal(Enumerable.Range(1, 30), rounds.Select(r => r.GetProperty("round").GetInt32()));
+        Assert.Equal(Enumerable.Range(1, ConfigRounds), rounds.Select(r => r.GetProperty("round").GetInt32()));
         if (server)
         {
             // The CLI lost the experiment grain and found it again on a surviving silo.
@@ -160,7 +169,7 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
             if (status.Contains("status       finished", StringComparison.Ordinal)) break;
         }
         Assert.Contains("status       finished", status);
-        Assert.Contains("rounds       30/30 committed", status);
+        Assert.Contains($"rounds       {ConfigRounds}/{ConfigRounds} committed", status);
         Assert.Contains($"model        {expected} ", status);
     }
 
