@@ -23,7 +23,8 @@ public static class FluteCli
           export ID [--round R|best|latest] --format torchsharp|pytorch --out FILE
                      the global model as a TorchSharp weights file or a PyTorch state dict
           bench NAME [options]
-                     benchmarks: overhead (Flute vs a bare loop), micro (hot paths); see docs/performance.md
+                     benchmarks: overhead (Flute vs a bare loop), micro (hot paths), scale (millions of clients);
+                     see docs/performance.md
           data partition --dataset mnist --partition NAME [--alpha A] --clients N --out FILE [--seed N]
                      partition a data set once into a file that configs name (data.dataset partitioned)
           cluster status [--cluster local|CONNECTION] [--cluster-id ID] [--json]
