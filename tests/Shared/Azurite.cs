@@ -5,7 +5,7 @@ namespace Flute.Tests.Shared;
 
 /// <summary>
 /// Azurite (the Azure Storage emulator) for tests: the connection string from FLUTE_TEST_AZURITE when
-/// .ci/run (or a developer) started one, otherwise an instance of its own started and stopped through
+/// ./test.sh (or a developer) started one, otherwise an instance of its own started and stopped through
 /// <c>deploy/azurite.sh</c> with a private state directory. Compiled into each test project that
 /// needs it (linked source, not a project reference).
 /// </summary>

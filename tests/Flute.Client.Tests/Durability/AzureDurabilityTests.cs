@@ -3,7 +3,7 @@ using Flute.Tests.Shared;
 
 namespace Flute.Client.Tests.Durability;
 
-/// <summary>One Azurite for the azure crash tests: FLUTE_TEST_AZURITE (.ci/run starts it) or its own.</summary>
+/// <summary>One Azurite for the azure crash tests: FLUTE_TEST_AZURITE (./test.sh starts it) or its own.</summary>
 public sealed class AzuriteProcessFixture : IDisposable
 {
     private readonly string? _stateDirectory;

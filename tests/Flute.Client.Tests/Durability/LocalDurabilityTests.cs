@@ -169,7 +169,7 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
         { RedirectStandardOutput = true, RedirectStandardError = true })!;
         string shapes = python.StandardOutput.ReadToEnd();
         python.WaitForExit();
-        Assert.True(python.ExitCode == 0, "/usr/bin/python3 with torch is needed (Debian's python3-torch; .ci/run installs it): " + python.StandardError.ReadToEnd());
+        Assert.True(python.ExitCode == 0, "/usr/bin/python3 with torch is needed (Debian's python3-torch; ./test.sh installs it): " + python.StandardError.ReadToEnd());
         Assert.Equal("""{"linear.weight": [10, 784], "linear.bias": [10]}""", shapes.Trim());
     }
 

@@ -5,7 +5,7 @@ using Flute.Tests.Shared;
 namespace Flute.Grains.Tests.Storage;
 
 /// <summary>
-/// One Azurite for the storage tests: the one named by FLUTE_TEST_AZURITE (.ci/run starts it), else
+/// One Azurite for the storage tests: the one named by FLUTE_TEST_AZURITE (./test.sh starts it), else
 /// its own, started through deploy/azurite.sh and stopped when the collection ends. Each test takes a
 /// fresh container, so tests never see each other's blobs.
 /// </summary>

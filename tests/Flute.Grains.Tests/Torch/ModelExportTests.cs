@@ -19,7 +19,7 @@ namespace Flute.Grains.Tests.Torch;
 public sealed class ModelExportTests : IDisposable
 {
     private const string Python = "/usr/bin/python3";
-    private const string InstallHint = "install Debian's python3-torch; .ci/run does";
+    private const string InstallHint = "install Debian's python3-torch; ./test.sh does";
     private const int NoTorchExitCode = 97;
 
     private static readonly ModelSpec LogReg = new("logreg", [1, 28, 28], 10);
