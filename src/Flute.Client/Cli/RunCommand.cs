@@ -12,6 +12,8 @@ namespace Flute.Client.Cli;
 /// </summary>
 public static class RunCommand
 {
+    private static readonly DefaultExperimentIds s_defaultIds = new(() => DateTime.Now, Environment.ProcessId);
+
     /// <summary>The config's storage.provider when the file sets one (so a cluster run can warn that it is ignored).</summary>
     private static string? ConfigProvider(string path, FluteConfig config) =>
         File.Exists(path) && File.ReadAllText(path).Contains("provider:", StringComparison.Ordinal) ? config.Storage.Provider : null;
@@ -24,7 +26,7 @@ public static class RunCommand
         FluteStorageOptions storage = cluster is null
             ? args.Storage.Resolve(config)
             : cluster.Storage(await cluster.SilosAsync(), args.Storage, ConfigProvider(args.ConfigPath, config));
-        string id = args.Id ?? $"{config.Experiment.Name}-{DateTime.Now:yyyyMMdd-HHmmss}";
+        string id = args.Id ?? s_defaultIds.Next(config.Experiment.Name);
         string outDir = Path.GetFullPath(args.OutDir ?? Path.Combine("runs", id));
         Console.WriteLine($"experiment {id} -> {Path.GetRelativePath(Environment.CurrentDirectory, outDir)} (store: {RunSession.StoreDescription(storage)}{(target is null ? "" : $", {target.Describe()}")})");
 
