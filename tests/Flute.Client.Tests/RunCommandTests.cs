@@ -110,6 +110,33 @@ public sealed class RunCommandTests : IDisposable
         Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData("data.file", "{missing}/clients.flpf", "--set", "data.dataset=partitioned", "--set", "data.file={missing}/clients.flpf", "--set", "data.num_clients=100")]
+    [InlineData("data.dir", "{missing}", "--set", "data.dir={missing}")]
+    [InlineData("--data-dir", "{missing}", "--data-dir", "{missing}")]
+    [InlineData("data.dir", "{empty}", "--set", "data.dir={empty}")]
+    public void Missing_data_exits_2_naming_the_key_and_path_before_anything_is_written(string key, string path, params string[] options)
+    {
+        // Arrange: the example config, with data that is not there (or a directory without the MNIST files).
+        string missing = Path.Combine(_dir, "no-such-data");
+        string empty = Directory.CreateDirectory(Path.Combine(_dir, "empty-data")).FullName;
+        string Fill(string text) => text.Replace("{missing}", missing).Replace("{empty}", empty);
+        string[] args = ["run", Path.Combine(FluteProcess.RepositoryRoot, "examples", "mnist-lr.yaml"), .. options.Select(Fill)];
+
+        // Act
+        var result = FluteProcess.Run(_dir, args);
+
+        // Assert: bad input, one line naming the key and the path; no run started (no id line), no
+        // output directory, no store entry.
+        Assert.Equal(2, result.ExitCode);
+        string line = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"flute: {key}: ", line);
+        Assert.Contains($"'{Fill(path)}'", line);
+        Assert.Equal("", result.StdOut);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "runs")), "runs/ was written");
+        Assert.False(Directory.Exists(Path.Combine(_dir, ".flute")), ".flute/ (the store) was written");
+    }
+
     private string Write(string name, string text)
     {
         string path = Path.Combine(_dir, name);

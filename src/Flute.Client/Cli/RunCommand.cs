@@ -21,6 +21,7 @@ public static class RunCommand
     public static async Task<int> ExecuteAsync(RunArguments args)
     {
         FluteConfig config = ConfigLoader.Load(args.ConfigPath, args.Overrides);
+        DataFiles.Check(args.DataDir, config);
         ClusterTarget? target = args.Cluster.Resolve();
         await using ClusterConnection? cluster = target is null ? null : await ClusterConnection.ConnectAsync(target);
         FluteStorageOptions storage = cluster is null
@@ -64,6 +65,34 @@ public static class RunCommand
 /// <summary>The data set's files, fetched on first use.</summary>
 internal static class DataFiles
 {
+    /// <summary>
+    /// Checks the data named explicitly — a partitioned data set's data.file, an explicit data
+    /// directory (--data-dir, else data.dir) — before anything is written, so a wrong path is bad
+    /// input (exit 2) naming the key and the path, not a failure of a run already in the store. The
+    /// data cache is left to <see cref="Ensure"/>, which fills it on first use.
+    /// </summary>
+    public static void Check(string? dataDirOption, FluteConfig config)
+    {
+        if (config.Data.Dataset == "partitioned")
+        {
+            if (!File.Exists(config.Data.File))
+                throw new UsageException($"data.file: no such file '{Path.GetFullPath(config.Data.File)}'");
+            return;
+        }
+        if (KnownNames.GeneratedDatasets.Contains(config.Data.Dataset)) return;
+        (string? dataDir, string key) = dataDirOption is not null ? (dataDirOption, "--data-dir") : (config.Data.Dir, "data.dir");
+        if (string.IsNullOrWhiteSpace(dataDir)) return;
+        try
+        {
+            // With a directory given, Ensure only looks: it never fetches or writes.
+            MnistFetcher.Ensure(dataDir, TextWriter.Null);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{key}: {e.Message}");
+        }
+    }
+
     public static MnistFiles Ensure(string? dataDirOption, FluteConfig config)
     {
         // A generated data set has no files: nothing to fetch.
