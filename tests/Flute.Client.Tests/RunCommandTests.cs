@@ -110,6 +110,72 @@ public sealed class RunCommandTests : IDisposable
         Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData("data.file", "{missing}/clients.flpf", "--set", "data.dataset=partitioned", "--set", "data.file={missing}/clients.flpf", "--set", "data.num_clients=100")]
+    [InlineData("data.dir", "{missing}", "--set", "data.dir={missing}")]
+    [InlineData("--data-dir", "{missing}", "--data-dir", "{missing}")]
+    [InlineData("data.dir", "{empty}", "--set", "data.dir={empty}")]
+    public void Missing_data_exits_2_naming_the_key_and_path_before_anything_is_written(string key, string path, params string[] options)
+    {
+        // Arrange: the example config, with data that is not there (or a directory without the MNIST files).
+        string missing = Path.Combine(_dir, "no-such-data");
+        string empty = Directory.CreateDirectory(Path.Combine(_dir, "empty-data")).FullName;
+        string Fill(string text) => text.Replace("{missing}", missing).Replace("{empty}", empty);
+        string[] args = ["run", Path.Combine(FluteProcess.RepositoryRoot, "examples", "mnist-lr.yaml"), .. options.Select(Fill)];
+
+        // Act
+        var result = FluteProcess.Run(_dir, args);
+
+        // Assert: bad input, one line naming the key and the path; no run started (no id line), no
+        // output directory, no store entry.
+        Assert.Equal(2, result.ExitCode);
+        string line = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"flute: {key}: ", line);
+        Assert.Contains($"'{Fill(path)}'", line);
+        Assert.Equal("", result.StdOut);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "runs")), "runs/ was written");
+        Assert.False(Directory.Exists(Path.Combine(_dir, ".flute")), ".flute/ (the store) was written");
+    }
+
+    [Fact]
+    public void Every_field_a_run_writes_to_summary_json_and_metrics_jsonl_is_documented_in_cli_md()
+    {
+        // Arrange: the fields come from what the CLI actually writes, not from a list kept by hand,
+        // so a new field fails this test until docs/cli.md documents it.
+        string config = Write("docs.yaml", TestConfigs.SmallMnist("cli-docs", rounds: 2, evalEvery: 1));
+        var run = FluteProcess.Run(_dir, "run", config, "--id", "docs", "--out", "out-docs", "--storage", "none");
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        string[] summaryFields = [.. Summary("out-docs").EnumerateObject().Select(p => p.Name)];
+        string[] metricsFields = [.. File.ReadAllLines(Path.Combine(_dir, "out-docs", "metrics.jsonl"))
+            .SelectMany(l => JsonDocument.Parse(l).RootElement.EnumerateObject().Select(p => p.Name)).Distinct()];
+        string[] doc = File.ReadAllLines(Path.Combine(FluteProcess.RepositoryRoot, "docs", "cli.md"));
+
+        // Act
+        HashSet<string> summaryDocumented = DocumentedFields(doc, "### `DIR/summary.json`");
+        HashSet<string> metricsDocumented = DocumentedFields(doc, "### `DIR/metrics.jsonl`");
+
+        // Assert: the run wrote the fields a review found undocumented, and every field has a row.
+        Assert.Superset(new HashSet<string> { "cluster", "silo_clients", "model_bytes_to_silos", "update_bytes_to_server" }, summaryFields.ToHashSet());
+        string[] undocumented = [.. summaryFields.Where(f => !summaryDocumented.Contains(f)).Select(f => $"summary.json {f}"),
+            .. metricsFields.Where(f => !metricsDocumented.Contains(f)).Select(f => $"metrics.jsonl {f}")];
+        Assert.True(undocumented.Length == 0, $"docs/cli.md does not document: {string.Join(", ", undocumented)}");
+    }
+
+    /// <summary>The backquoted names in the first column of the table under <paramref name="heading"/>.</summary>
+    private static HashSet<string> DocumentedFields(string[] doc, string heading)
+    {
+        int start = Array.IndexOf(doc, heading);
+        Assert.True(start >= 0, $"docs/cli.md has no heading {heading}");
+        var fields = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string line in doc.Skip(start + 1).SkipWhile(l => !l.StartsWith('|')).TakeWhile(l => l.StartsWith('|')))
+        {
+            string firstCell = line.Split('|', StringSplitOptions.TrimEntries)[1];
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(firstCell, "`([a-z0-9_]+)`"))
+                fields.Add(m.Groups[1].Value);
+        }
+        return fields;
+    }
+
     private string Write(string name, string text)
     {
         string path = Path.Combine(_dir, name);

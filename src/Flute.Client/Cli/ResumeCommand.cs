@@ -90,6 +90,7 @@ public static class ResumeCommand
             Console.WriteLine($"warning: experiment '{id}' was written by build {source.BuildVersion}, this is {currentBuild}: bitwise equality with an uninterrupted run is guaranteed only on the same build");
 
         string output = Path.GetFullPath(outDir ?? (fork || source.OutputDirectory.Length == 0 ? Path.Combine("runs", target) : source.OutputDirectory));
+        DataFiles.Check(dataDir, proposed);
         IExperimentLock experimentLock = await Locks.AcquireAsync(store, target);
         try
         {

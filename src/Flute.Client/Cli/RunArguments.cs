@@ -1,3 +1,5 @@
+using Flute.Core.Persistence;
+
 namespace Flute.Client.Cli;
 
 /// <summary>The options of <c>flute run</c>.</summary>
@@ -47,16 +49,11 @@ public sealed record RunArguments(
     }
 }
 
-/// <summary>Experiment ids: they name files and blobs, so they are kept to a safe alphabet.</summary>
-public static partial class ExperimentIds
+/// <summary>Checks experiment ids given on the command line against <see cref="ExperimentId"/>'s rule.</summary>
+public static class ExperimentIds
 {
-    public static string Check(string id, string option)
-    {
-        if (!Pattern().IsMatch(id))
-            throw new UsageException($"{option}: expected 1 to 128 letters, digits, '.', '_' or '-' (not starting with '.'), found '{id}'");
-        return id;
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")]
-    private static partial System.Text.RegularExpressions.Regex Pattern();
+    public static string Check(string id, string option) =>
+        ExperimentId.IsValid(id)
+            ? id
+            : throw new UsageException($"{option}: expected {ExperimentId.Description}, found '{id}'");
 }

@@ -12,6 +12,8 @@ namespace Flute.Client.Cli;
 /// </summary>
 public static class RunCommand
 {
+    private static readonly DefaultExperimentIds s_defaultIds = new(() => DateTime.Now, Environment.ProcessId);
+
     /// <summary>The config's storage.provider when the file sets one (so a cluster run can warn that it is ignored).</summary>
     private static string? ConfigProvider(string path, FluteConfig config) =>
         File.Exists(path) && File.ReadAllText(path).Contains("provider:", StringComparison.Ordinal) ? config.Storage.Provider : null;
@@ -19,12 +21,13 @@ public static class RunCommand
     public static async Task<int> ExecuteAsync(RunArguments args)
     {
         FluteConfig config = ConfigLoader.Load(args.ConfigPath, args.Overrides);
+        DataFiles.Check(args.DataDir, config);
         ClusterTarget? target = args.Cluster.Resolve();
         await using ClusterConnection? cluster = target is null ? null : await ClusterConnection.ConnectAsync(target);
         FluteStorageOptions storage = cluster is null
             ? args.Storage.Resolve(config)
             : cluster.Storage(await cluster.SilosAsync(), args.Storage, ConfigProvider(args.ConfigPath, config));
-        string id = args.Id ?? $"{config.Experiment.Name}-{DateTime.Now:yyyyMMdd-HHmmss}";
+        string id = args.Id ?? s_defaultIds.Next(config.Experiment.Name);
         string outDir = Path.GetFullPath(args.OutDir ?? Path.Combine("runs", id));
         Console.WriteLine($"experiment {id} -> {Path.GetRelativePath(Environment.CurrentDirectory, outDir)} (store: {RunSession.StoreDescription(storage)}{(target is null ? "" : $", {target.Describe()}")})");
 
@@ -62,6 +65,34 @@ public static class RunCommand
 /// <summary>The data set's files, fetched on first use.</summary>
 internal static class DataFiles
 {
+    /// <summary>
+    /// Checks the data named explicitly — a partitioned data set's data.file, an explicit data
+    /// directory (--data-dir, else data.dir) — before anything is written, so a wrong path is bad
+    /// input (exit 2) naming the key and the path, not a failure of a run already in the store. The
+    /// data cache is left to <see cref="Ensure"/>, which fills it on first use.
+    /// </summary>
+    public static void Check(string? dataDirOption, FluteConfig config)
+    {
+        if (config.Data.Dataset == "partitioned")
+        {
+            if (!File.Exists(config.Data.File))
+                throw new UsageException($"data.file: no such file '{Path.GetFullPath(config.Data.File)}'");
+            return;
+        }
+        if (KnownNames.GeneratedDatasets.Contains(config.Data.Dataset)) return;
+        (string? dataDir, string key) = dataDirOption is not null ? (dataDirOption, "--data-dir") : (config.Data.Dir, "data.dir");
+        if (string.IsNullOrWhiteSpace(dataDir)) return;
+        try
+        {
+            // With a directory given, Ensure only looks: it never fetches or writes.
+            MnistFetcher.Ensure(dataDir, TextWriter.Null);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{key}: {e.Message}");
+        }
+    }
+
     public static MnistFiles Ensure(string? dataDirOption, FluteConfig config)
     {
         // A generated data set has no files: nothing to fetch.
