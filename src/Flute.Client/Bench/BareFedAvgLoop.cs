@@ -75,7 +75,7 @@ internal sealed class BareFedAvgLoop : IDisposable
     {
         int rounds = _config.Experiment.Rounds;
         ulong seed = _config.Experiment.Seed;
-        IStrategy strategy = StrategyRegistry.Create(_config.Server.Strategy);
+        IStrategy strategy = StrategyRegistry.Create(_config);
         IServerOptimizer optimizer = ServerOptimizerRegistry.Create(_config.Server.Optimizer, _config.Server.Lr, _config.Server.Momentum);
         float[] weights = _workers[0].InitialWeights!;
         var mean = new float[weights.Length];
