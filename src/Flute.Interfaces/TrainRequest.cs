@@ -16,7 +16,18 @@ public sealed record TrainRequest(
     /// returning it; the experiment grain then collects one partial per silo (ISiloAgentGrain).
     /// </summary>
     [Id(4)] public bool FoldOnSilo { get; init; }
+
+    /// <summary>What the strategy asks of the client this round (FedProx's μ, …); null = plain local training.</summary>
+    [Id(5)] public TrainInstructions? Instructions { get; init; }
 }
+
+/// <summary>
+/// A strategy's instructions to every client of a round (Flute.Core.Strategies.ClientInstructions on
+/// the wire): values that change the local objective or the update.
+/// </summary>
+/// <param name="ProximalMu">FedProx's proximal coefficient μ (0 = none).</param>
+[GenerateSerializer, Immutable, Alias("Flute.TrainInstructions")]
+public sealed record TrainInstructions([property: Id(0)] double ProximalMu);
 
 /// <summary>
 /// A client's answer: sample count, mean training loss, and the pseudo-gradient (global − local)

@@ -75,7 +75,10 @@ internal sealed class BareFedAvgLoop : IDisposable
     {
         int rounds = _config.Experiment.Rounds;
         ulong seed = _config.Experiment.Seed;
-        IStrategy strategy = StrategyRegistry.Create(_config.Server.Strategy);
+        IStrategy strategy = StrategyRegistry.Create(_config);
+        // The bare loop is plain local SGD folded into a weighted sum: anything else would not be the same work.
+        if (strategy.Aggregator != AggregatorKind.WeightedSum || !strategy.ConfigureRound(1).IsNone)
+            throw new NotSupportedException($"bench overhead compares weighted-sum strategies with plain local training; server.strategy '{strategy.Name}' is not one");
         IServerOptimizer optimizer = ServerOptimizerRegistry.Create(_config.Server.Optimizer, _config.Server.Lr, _config.Server.Momentum);
         float[] weights = _workers[0].InitialWeights!;
         var mean = new float[weights.Length];

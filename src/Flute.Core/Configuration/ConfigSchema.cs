@@ -98,6 +98,8 @@ public static partial class ConfigSchema
             c => c.Server.EvalBatchSize, (c, v) => c.Server.EvalBatchSize = v, min: 1),
         Name("server.aggregation", "Where a weighted-sum strategy's updates are summed: auto (silo when the cluster has several silos, else direct), silo (each silo folds its clients' updates; one partial aggregate per silo reaches the server) or direct (every update goes to the server). Exact fixed-point sums make both give the same model.",
             c => c.Server.Aggregation, (c, v) => c.Server.Aggregation = v, KnownNames.Aggregations),
+        Number("server.proximal_mu", "FedProx's proximal coefficient mu: clients minimise loss + (mu/2)·‖w − w_global‖²; other strategies ignore it.",
+            c => c.Server.ProximalMu, (c, v) => c.Server.ProximalMu = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),

@@ -78,8 +78,10 @@ public sealed class ClientSection
 /// <summary>The <c>server</c> section: aggregation, cohort size, evaluation cadence and call limits.</summary>
 public sealed class ServerSection
 {
-    /// <summary>server.strategy: fedavg.</summary>
+    /// <summary>server.strategy: fedavg or fedprox.</summary>
     public string Strategy { get; set; } = "fedavg";
+    /// <summary>server.proximal_mu: FedProx's proximal coefficient μ ≥ 0 (other strategies ignore it).</summary>
+    public double ProximalMu { get; set; } = Strategies.FedProxOptions.DefaultProximalMu;
     /// <summary>server.optimizer: sgd.</summary>
     public string Optimizer { get; set; } = "sgd";
     /// <summary>server.lr: server learning rate (FedAvg = 1.0).</summary>

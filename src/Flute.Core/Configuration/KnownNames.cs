@@ -20,7 +20,7 @@ public static class KnownNames
     public static string[] Partitions { get; } = ["iid", "dirichlet", "shards", "powerlaw"];
 
     /// <summary>server.strategy values.</summary>
-    public static string[] Strategies { get; } = ["fedavg"];
+    public static string[] Strategies { get; } = ["fedavg", "fedprox"];
 
     /// <summary>server.optimizer values.</summary>
     public static string[] ServerOptimizers { get; } = ["sgd"];

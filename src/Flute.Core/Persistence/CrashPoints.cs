@@ -17,26 +17,51 @@ namespace Flute.Core.Persistence;
 /// <item><c>pruned</c>: rounds beyond those kept are deleted.</item>
 /// </list>
 /// </summary>
-public static class CrashPoints
+/// <remarks>
+/// One instance per process (a silo service), passed to whatever checks: the round a check is about
+/// always comes from its caller — the state write being committed carries its own round — never from
+/// shared mutable state, so experiments sharing a silo cannot trip each other's points.
+/// </remarks>
+public sealed class CrashPoints
 {
-    /// <summary>The environment variable read once at start-up.</summary>
+    /// <summary>The environment variable read by <see cref="FromEnvironment"/>.</summary>
     public const string EnvironmentVariable = "FLUTE_CRASH_AT";
 
     /// <summary>The phases a round passes, in order.</summary>
     public static IReadOnlyList<string> Phases { get; } = ["train", "blobs", "commit", "committed", "pruned"];
 
-    private static readonly HashSet<(int Round, string Phase)>? s_points = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
+    /// <summary>No crash points: every check is a single field read.</summary>
+    public static CrashPoints None { get; } = new(null);
 
-    /// <summary>The round being committed, for checks made deep inside a store that does not know it.</summary>
-    public static int CommittingRound { get; set; }
+    private readonly HashSet<(int Round, string Phase)>? _points;
+    private readonly Action<int, string> _reached;
+
+    /// <summary>
+    /// Crash points <paramref name="points"/> (null: none); <paramref name="reached"/> runs when one is
+    /// reached (default: kill the process; tests pass a recorder).
+    /// </summary>
+    public CrashPoints(HashSet<(int Round, string Phase)>? points, Action<int, string>? reached = null)
+    {
+        _points = points is { Count: > 0 } ? points : null;
+        _reached = reached ?? Kill;
+    }
+
+    /// <summary>The points set in <see cref="EnvironmentVariable"/>, which kill the process.</summary>
+    /// <exception cref="ArgumentException">A malformed entry or unknown phase.</exception>
+    public static CrashPoints FromEnvironment() => new(Parse(Environment.GetEnvironmentVariable(EnvironmentVariable)));
 
     /// <summary>Whether any crash point is set.</summary>
-    public static bool Enabled => s_points is not null;
+    public bool Enabled => _points is not null;
 
-    /// <summary>Kills the process if <paramref name="round"/>:<paramref name="phase"/> is a configured point.</summary>
-    public static void Check(int round, string phase)
+    /// <summary>Acts (kills the process, by default) if <paramref name="round"/>:<paramref name="phase"/> is a configured point.</summary>
+    public void Check(int round, string phase)
     {
-        if (s_points is null || !s_points.Contains((round, phase))) return;
+        if (_points is null || !_points.Contains((round, phase))) return;
+        _reached(round, phase);
+    }
+
+    private static void Kill(int round, string phase)
+    {
         Console.Out.Flush();
         Console.Error.WriteLine($"flute: crash point {round}:{phase} reached ({EnvironmentVariable}); killing the process");
         Console.Error.Flush();

@@ -6,17 +6,14 @@ namespace Flute.Core.Strategies;
 /// paper). McMahan, Moore, Ramage, Hampson and Agüera y Arcas, "Communication-Efficient Learning of
 /// Deep Networks from Decentralized Data", AISTATS 2017, arXiv:1602.05629.
 /// </summary>
-public sealed class FedAvg : IStrategy
+public sealed class FedAvg : WeightedSumStrategy
 {
     /// <summary>The registered name.</summary>
     public const string StrategyName = "fedavg";
 
     /// <inheritdoc />
-    public string Name => StrategyName;
+    public override string Name => StrategyName;
 
     /// <inheritdoc />
-    public bool NeedsIndividualUpdates => false;
-
-    /// <inheritdoc />
-    public double ClientWeight(in ClientUpdateInfo info) => info.SampleCount;
+    public override double ClientWeight(in ClientUpdateInfo info) => info.SampleCount;
 }

@@ -2,6 +2,7 @@ using Flute.Core.Aggregation;
 using Flute.Core.Codecs;
 using Flute.Core.Data;
 using Flute.Core.Randomness;
+using Flute.Core.Strategies;
 using Flute.Grains.Placement;
 using Flute.Grains.Runtime;
 using Flute.Grains.Torch;
@@ -105,7 +106,10 @@ public sealed class ClientGrain(
                 context.Model, weights, shard.Data, shard.Indices,
                 new TrainSettings(client.Lr, client.BatchSize, client.LocalEpochs, client.MaxSamples),
                 DeterministicRandom.DeriveKey(request.Seed, StreamPurpose.DataOrder, request.Round, clientId),
-                data);
+                data)
+            {
+                Instructions = request.Instructions is { } i ? new ClientInstructions(ProximalMu: i.ProximalMu) : null,
+            };
             TrainOutcome outcome = await trainers.TrainAsync(job);
             // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.
             PseudoGradientPayload.Write(payload, header with { SampleCount = outcome.SampleCount, Loss = outcome.MeanLoss }, dataBytes);

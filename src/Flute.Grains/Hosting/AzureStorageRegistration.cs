@@ -1,3 +1,4 @@
+using Flute.Core.Persistence;
 using Flute.Grains.Storage;
 using Flute.Grains.Storage.Azure;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,17 +22,17 @@ public static class AzureStorageRegistration
         Uri endpoint = AzureStorageClients.ValidateConnectionString(connection);
         var checkpoints = new AzureBlobCheckpointStore(AzureStorageClients.CreateContainerClient(connection, AzureStorageNames.CheckpointContainer));
         silo.Services.AddSingleton(new FluteStore(options, checkpoints, $"azure {endpoint}"));
-        silo.AddAzureBlobGrainStorage(FluteStorageOptions.ProviderName, builder => builder.Configure<Serializer>((blob, serializer) =>
+        silo.AddAzureBlobGrainStorage(FluteStorageOptions.ProviderName, builder => builder.Configure<Serializer, CrashPoints>((blob, serializer, crashPoints) =>
         {
             blob.BlobServiceClient = AzureStorageClients.CreateServiceClient(connection);
             blob.ContainerName = AzureStorageNames.GrainStateContainer;
-            blob.GrainStorageSerializer = StateSerializer(serializer);
+            blob.GrainStorageSerializer = StateSerializer(serializer, crashPoints);
         }));
     }
 
     /// <summary>The serializer of experiment state blobs (also used by the CLI to read them without a silo).</summary>
-    public static IGrainStorageSerializer StateSerializer(Serializer serializer) =>
-        new FluteGrainStateSerializer(new OrleansGrainStorageSerializer(serializer), "experiment state");
+    public static IGrainStorageSerializer StateSerializer(Serializer serializer, CrashPoints? crashPoints = null) =>
+        new FluteGrainStateSerializer(new OrleansGrainStorageSerializer(serializer), "experiment state", crashPoints);
 
     /// <summary>The blob Orleans' Azure Blob grain storage keeps a grain's state in: "{state name}-{grain id}.json".</summary>
     public static string StateBlobName(string stateName, GrainId grainId) => $"{stateName}-{grainId}.json";

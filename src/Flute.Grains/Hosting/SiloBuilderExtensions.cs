@@ -1,8 +1,10 @@
 using Flute.Core.Codecs;
+using Flute.Core.Persistence;
 using Flute.Grains.Placement;
 using Flute.Grains.Runtime;
 using Flute.Grains.Torch;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Flute.Grains.Hosting;
 
@@ -29,6 +31,8 @@ public static class SiloBuilderExtensions
         services.AddSingleton<ExperimentContextCache>();
         services.AddSingleton<ClientActivity>();
         services.AddSingleton<PartialAggregates>();
+        // Tests register their own (recording) crash points; a process reads FLUTE_CRASH_AT.
+        services.TryAddSingleton(_ => CrashPoints.FromEnvironment());
         return services;
     }
 }

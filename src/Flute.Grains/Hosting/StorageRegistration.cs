@@ -29,7 +29,7 @@ public static class StorageRegistration
                 string root = Path.GetFullPath(options.LocalDirectory);
                 services.AddSingleton(new FluteStore(options, new LocalCheckpointStore(root), $"local {root}"));
                 services.AddGrainStorage(FluteStorageOptions.ProviderName,
-                    (sp, _) => new LocalGrainStorage(root, new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>())));
+                    (sp, _) => new LocalGrainStorage(root, new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>()), sp.GetRequiredService<CrashPoints>()));
                 break;
             }
             case StorageKind.Azure:

@@ -5,7 +5,7 @@ using Flute.Grains.Torch;
 
 namespace Flute.Grains.Runtime;
 
-/// <summary>What a silo knows about a running experiment: its config, its federated data, its model.</summary>
+/// <summary>What a silo knows about a running experiment: its config, its federated data, its model, its strategy.</summary>
 public sealed record ExperimentContext(
     string ExperimentId,
     FluteConfig Config,
@@ -13,6 +13,9 @@ public sealed record ExperimentContext(
     ModelSpec Model,
     ModelLayout Layout)
 {
-    /// <summary>The strategy that weighs updates, for folding them into this silo's partial aggregate.</summary>
-    public IStrategy Strategy { get; } = StrategyRegistry.Create(Config.Server.Strategy);
+    /// <summary>
+    /// The experiment's strategy, built once per silo from the config: the experiment grain's silo runs
+    /// the rounds with it (and commits its state); every silo weighs updates for its partial aggregate with it.
+    /// </summary>
+    public IStrategy Strategy { get; } = StrategyRegistry.Create(Config);
 }

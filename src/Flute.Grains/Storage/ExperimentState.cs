@@ -38,6 +38,13 @@ public sealed class ExperimentState
     [Id(15)] public string? ForkedFrom { get; set; }
     /// <summary>Config keys changed on resume with --force-config, one entry per resume ("round R: key, key").</summary>
     [Id(16)] public List<string> ConfigBranches { get; set; } = [];
+
+    /// <summary>
+    /// Set only while this state is being written as the commit of that round (never stored): the
+    /// storage's "commit" crash point reads it from the state it writes (<see cref="Flute.Core.Persistence.CrashPoints"/>).
+    /// </summary>
+    [NonSerialized]
+    public int? CommittingRound;
     [Id(17)] public string? Error { get; set; }
     /// <summary>Where the CLI writes metrics.jsonl and summary.json; a resume appends there.</summary>
     [Id(18)] public string OutputDirectory { get; set; } = "";

@@ -9,14 +9,16 @@ namespace Flute.Grains.Storage;
 /// (with its name) instead of being deserialized into garbage. The local backend needs no wrapper:
 /// its store seals every file itself.
 /// </summary>
-public sealed class FluteGrainStateSerializer(IGrainStorageSerializer inner, string description) : IGrainStorageSerializer
+public sealed class FluteGrainStateSerializer(IGrainStorageSerializer inner, string description, CrashPoints? crashPoints = null) : IGrainStorageSerializer
 {
+    private readonly CrashPoints _crashPoints = crashPoints ?? CrashPoints.None;
+
     public BinaryData Serialize<T>(T? input)
     {
         BinaryData content = inner.Serialize(input);
         byte[] sealedBytes = CheckpointEnvelope.Seal(content.ToMemory().Span);
         // Inside the commit: the new state exists only in this process. (Local: see LocalGrainStorage.)
-        CrashPoints.Check(CrashPoints.CommittingRound, "commit");
+        if (input is ExperimentState { CommittingRound: int round }) _crashPoints.Check(round, "commit");
         return new BinaryData(sealedBytes);
     }
 

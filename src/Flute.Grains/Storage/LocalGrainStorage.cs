@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Flute.Core.Persistence;
 using Orleans.Storage;
@@ -14,13 +15,20 @@ public sealed class LocalGrainStorage : IGrainStorage
     private readonly LocalCheckpointStore _store;
     private readonly IGrainStorageSerializer _serializer;
 
-    public LocalGrainStorage(string root, IGrainStorageSerializer serializer)
+    /// <summary>Rounds whose commit (a state write) is in progress, by store key: each grain's own, so experiments never see another's.</summary>
+    private readonly ConcurrentDictionary<string, int> _committing = new(StringComparer.Ordinal);
+
+    public LocalGrainStorage(string root, IGrainStorageSerializer serializer, CrashPoints? crashPoints = null)
     {
         _serializer = serializer;
+        CrashPoints points = crashPoints ?? CrashPoints.None;
         _store = new LocalCheckpointStore(root)
         {
             // The moment inside a commit: the new state is durable in a temp file, not yet renamed.
-            BeforeReplace = _ => CrashPoints.Check(CrashPoints.CommittingRound, "commit"),
+            BeforeReplace = key =>
+            {
+                if (_committing.TryGetValue(key, out int round)) points.Check(round, "commit");
+            },
         };
     }
 
@@ -51,7 +59,15 @@ public sealed class LocalGrainStorage : IGrainStorage
         string key = KeyOf(stateName, grainId);
         await CheckETagAsync(key, grainState.ETag);
         byte[] content = _serializer.Serialize(grainState.State).ToArray();
-        await _store.PutAsync(key, content);
+        bool committing = grainState.State is ExperimentState { CommittingRound: int round } && _committing.TryAdd(key, round);
+        try
+        {
+            await _store.PutAsync(key, content);
+        }
+        finally
+        {
+            if (committing) _committing.TryRemove(key, out _);
+        }
         grainState.ETag = ETagOf(content);
         grainState.RecordExists = true;
     }

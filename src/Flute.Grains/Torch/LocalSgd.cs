@@ -35,6 +35,7 @@ internal static class LocalSgd
             if (settings.MaxSamples > 0 && settings.MaxSamples < order.Length) order = order[..settings.MaxSamples];
 
             replica.LoadWeights(job.GlobalWeights.Span);
+            using ClientHook? hook = ClientHook.Create(job.Instructions, replica);
             // A job that failed mid-step may have left gradients that backward would add to.
             replica.ClearGradients();
             replica.EnsureBatchCapacity(settings.BatchSize);
@@ -49,7 +50,7 @@ internal static class LocalSgd
                 for (int start = 0; start < order.Length; start += settings.BatchSize)
                 {
                     int count = Math.Min(settings.BatchSize, order.Length - start);
-                    lossSum += count * (double)Step(replica, job, order.Slice(start, count), step);
+                    lossSum += count * (double)Step(replica, job, order.Slice(start, count), step, hook);
                     lossCount += count;
                     steps++;
                 }
@@ -64,7 +65,7 @@ internal static class LocalSgd
     }
 
     /// <summary>One SGD step; every tensor it makes dies with its dispose scope.</summary>
-    private static float Step(ModelReplica replica, TrainJob job, ReadOnlySpan<int> batch, Scalar step)
+    private static float Step(ModelReplica replica, TrainJob job, ReadOnlySpan<int> batch, Scalar step, ClientHook? hook)
     {
         using var scope = NewDisposeScope();
         replica.FillBatch(job.Data, batch);
@@ -74,6 +75,7 @@ internal static class LocalSgd
         using (no_grad())
         {
             var parameters = replica.Parameters;
+            hook?.AdjustGradients(parameters);
             for (int i = 0; i < parameters.Count; i++)
             {
                 var p = parameters[i];

@@ -12,7 +12,11 @@ public sealed record TrainSettings(double Lr, int BatchSize, int LocalEpochs, in
 /// <c>global − local</c> as float32 little-endian bytes into <see cref="PseudoGradient"/> (4 × parameter count bytes).
 /// </summary>
 public sealed record TrainJob(ModelSpec Model, ReadOnlyMemory<byte> GlobalWeights, Flute.Core.Data.Dataset Data, int[] Indices,
-                              TrainSettings Settings, ulong DataOrderKey, Memory<byte> PseudoGradient);
+                              TrainSettings Settings, ulong DataOrderKey, Memory<byte> PseudoGradient)
+{
+    /// <summary>The strategy's instructions for this client (a client hook, e.g. FedProx's proximal term); null = plain training.</summary>
+    public Flute.Core.Strategies.ClientInstructions? Instructions { get; init; }
+}
 
 /// <summary>
 /// What a training job reports: the number of distinct samples used, the mean per-sample training loss

@@ -27,7 +27,9 @@ public sealed class FedAvgTests
         var strategy = new FedAvg();
 
         // Assert
-        Assert.False(strategy.NeedsIndividualUpdates);
+        Assert.Equal(AggregatorKind.WeightedSum, strategy.Aggregator);
         Assert.Equal("fedavg", strategy.Name);
+        Assert.True(strategy.ConfigureRound(1).IsNone);
+        Assert.Null(strategy.ExportState());
     }
 }

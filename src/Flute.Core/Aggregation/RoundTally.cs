@@ -1,6 +1,4 @@
-using Flute.Core.Aggregation;
-
-namespace Flute.Grains.Runtime;
+namespace Flute.Core.Aggregation;
 
 /// <summary>
 /// One round's counters; the loss mean is weighted by samples and summed exactly (fixed point), so it

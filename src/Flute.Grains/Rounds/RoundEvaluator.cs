@@ -1,0 +1,45 @@
+using Flute.Grains.Runtime;
+using Flute.Grains.Torch;
+using Flute.Interfaces;
+
+namespace Flute.Grains.Rounds;
+
+/// <summary>
+/// Evaluates a model version on the test or validation split through the experiment's evaluation
+/// grain: one work item per evaluation batch (at least one per trainer), with a bounded window in
+/// flight, so a large model's slice never waits in a trainer queue past the call timeout.
+/// </summary>
+public sealed class RoundEvaluator(IGrainFactory grains, TrainerPool trainers)
+{
+    /// <summary>Accuracy and mean loss of <paramref name="version"/>; NaN for an empty split.</summary>
+    public async Task<(double Accuracy, double Loss)> EvaluateAsync(ExperimentContext context, long version, bool validation)
+    {
+        int total = validation ? context.Data.Validation!.Count : context.Data.Test.Count;
+        if (total == 0) return (double.NaN, double.NaN);
+        int slices = Math.Max(Math.Min(total, trainers.Trainers), (total + context.Config.Server.EvalBatchSize - 1) / context.Config.Server.EvalBatchSize);
+        int window = 2 * trainers.Trainers;
+        var evaluator = grains.GetGrain<IEvaluationGrain>(context.ExperimentId);
+        var results = new EvaluationResult[slices];
+        var pending = new List<Task>(window);
+        for (int s = 0; s < slices; s++)
+        {
+            if (pending.Count == window) pending.Remove(await Task.WhenAny(pending));
+            int slice = s, start = (int)((long)total * s / slices), end = (int)((long)total * (s + 1) / slices);
+            pending.Add(EvaluateSliceAsync(evaluator, new EvaluationRequest(context.ExperimentId, version, start, end - start) { Validation = validation }, results, slice));
+        }
+        await Task.WhenAll(pending);
+        long correct = 0, count = 0;
+        double loss = 0;
+        foreach (var r in results)
+        {
+            // Summed in slice order, so the reported loss does not depend on completion order.
+            correct += r.Correct;
+            loss += r.LossSum;
+            count += r.Count;
+        }
+        return ((double)correct / count, loss / count);
+    }
+
+    private static async Task EvaluateSliceAsync(IEvaluationGrain evaluator, EvaluationRequest request, EvaluationResult[] results, int slice) =>
+        results[slice] = await evaluator.EvaluateAsync(request);
+}
