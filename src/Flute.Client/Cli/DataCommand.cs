@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Flute.Core.Configuration;
 using Flute.Core.Data;
 using Flute.Core.Data.Partitioned;
+using Flute.Core.Registry;
 
 namespace Flute.Client.Cli;
 
@@ -40,8 +41,8 @@ public static class DataCommand
         if (output is null) throw new UsageException("data partition: missing --out FILE");
         // A minimal config carries the options through the usual validation (one-line errors naming the key).
         FluteConfig config = ConfigLoader.LoadText("experiment:\n  rounds: 1\nserver:\n  clients_per_round: 1\n", "data partition", overrides);
-        if (KnownNames.GeneratedDatasets.Contains(config.Data.Dataset))
-            throw new UsageException($"data partition: --dataset {config.Data.Dataset} is generated or already partitioned; partition a stored data set (mnist)");
+        if (!Components.Datasets.Create(config.Data.Dataset, config.Data).FetchesFiles)
+            throw new UsageException($"data partition: --dataset {config.Data.Dataset} is generated or already partitioned; partition a stored data set ({string.Join(", ", Components.Datasets.Names.Where(n => Components.Datasets.Create(n, config.Data).FetchesFiles))})");
         string directory = Path.GetDirectoryName(Path.GetFullPath(output))!;
         if (!Directory.Exists(directory)) throw new UsageException($"data partition: --out: directory {directory} does not exist");
 

@@ -1,5 +1,7 @@
 using Flute.Core.Configuration;
 using Flute.Core.Persistence;
+using Flute.Core.Registry;
+using Flute.Grains;
 
 namespace Flute.Client.Cli;
 
@@ -40,11 +42,14 @@ public static class FluteCli
 
     public static async Task<int> RunAsync(string[] args)
     {
+        FluteComponents.EnsureRegistered();
         try
         {
             if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
             {
                 Console.WriteLine(Usage);
+                Console.WriteLine();
+                Console.Write(ComponentsHelp());
                 return args.Length == 0 ? ExitCodes.BadInput : ExitCodes.Ok;
             }
             return args[0] switch
@@ -87,6 +92,23 @@ public static class FluteCli
             Console.Error.WriteLine($"flute: storage error: {OneLine(e.Message)}");
             return ExitCodes.StorageUnavailable;
         }
+    }
+
+    /// <summary>
+    /// The registered components of every kind with their descriptions, read from the registries, so
+    /// help lists exactly the names a config accepts.
+    /// </summary>
+    public static string ComponentsHelp()
+    {
+        var text = new System.Text.StringBuilder("components (registered names; a config may use any of them):\n");
+        foreach (ComponentRegistry registry in Components.All)
+        {
+            text.Append("  ").Append(registry.Kind).Append(registry.ConfigKey is null ? "" : $" ({registry.ConfigKey})").Append('\n');
+            int width = registry.Components.Select(c => c.Name.Length).DefaultIfEmpty(0).Max();
+            foreach (ComponentInfo component in registry.Components)
+                text.Append("    ").Append(component.Name.PadRight(width)).Append("  ").Append(component.Description).Append('\n');
+        }
+        return text.ToString();
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");

@@ -1,6 +1,7 @@
 using Flute.Core.Configuration;
 using Flute.Core.Data.Mnist;
 using Flute.Core.Persistence;
+using Flute.Core.Registry;
 using Flute.Grains.Storage;
 using Flute.Interfaces;
 
@@ -79,7 +80,7 @@ internal static class DataFiles
                 throw new UsageException($"data.file: no such file '{Path.GetFullPath(config.Data.File)}'");
             return;
         }
-        if (KnownNames.GeneratedDatasets.Contains(config.Data.Dataset)) return;
+        if (!Components.Datasets.Create(config.Data.Dataset, config.Data).FetchesFiles) return;
         (string? dataDir, string key) = dataDirOption is not null ? (dataDirOption, "--data-dir") : (config.Data.Dir, "data.dir");
         if (string.IsNullOrWhiteSpace(dataDir)) return;
         try
@@ -96,7 +97,7 @@ internal static class DataFiles
     public static MnistFiles Ensure(string? dataDirOption, FluteConfig config)
     {
         // A generated data set has no files: nothing to fetch.
-        if (KnownNames.GeneratedDatasets.Contains(config.Data.Dataset)) return new MnistFiles(".", 0);
+        if (!Components.Datasets.Create(config.Data.Dataset, config.Data).FetchesFiles) return new MnistFiles(".", 0);
         string? dataDir = dataDirOption ?? (config.Data.Dir.Length > 0 ? config.Data.Dir : null);
         try
         {

@@ -1,44 +1,34 @@
 using System.Collections.Concurrent;
+using Flute.Core.Registry;
 
 namespace Flute.Core.Codecs;
 
 /// <summary>
-/// Update codecs by name. A name may carry one argument after a colon ("topk:0.01"); the factory
-/// registered for the part before the colon receives the rest (null when there is none). Instances are
-/// cached per full name, since a codec is stateless and one decodes every payload of a round.
+/// Codecs by full name. A name may carry one argument after a colon ("topk:0.01"); the factory
+/// registered in <see cref="Components.Codecs"/> for the part before the colon receives the rest (null
+/// when there is none). Instances are cached per full name, since a codec is stateless and one decodes
+/// every payload of a round.
 /// </summary>
 public static class CodecRegistry
 {
     /// <summary>Separates a codec's name from its argument.</summary>
     public const char ArgumentSeparator = ':';
 
-    private static readonly ConcurrentDictionary<string, Func<string?, IUpdateCodec>> Factories =
-        new(StringComparer.OrdinalIgnoreCase)
-        {
-            [Float32Codec.CodecName] = argument => argument is null
-                ? Float32Codec.Instance
-                : throw new ArgumentException($"Codec '{Float32Codec.CodecName}' takes no argument, got '{argument}'."),
-        };
-
     private static readonly ConcurrentDictionary<string, IUpdateCodec> Instances = new(StringComparer.Ordinal);
 
-    /// <summary>The registered codec names (without arguments).</summary>
-    public static IReadOnlyCollection<string> Names => Factories.Keys.Order(StringComparer.Ordinal).ToArray();
+    /// <summary>The registered codec names (without arguments), in registration order.</summary>
+    public static IReadOnlyList<string> Names => Components.Codecs.Names;
 
-    /// <summary>Registers a codec factory; the argument is the text after the colon, or null.</summary>
+    /// <summary>Registers a codec; the factory's argument is the text after the colon, or null.</summary>
     /// <exception cref="InvalidOperationException">The name is already registered.</exception>
-    public static void Register(string name, Func<string?, IUpdateCodec> factory)
+    public static void Register(string name, string description, Func<string?, IUpdateCodec> factory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(factory);
         if (name.Contains(ArgumentSeparator))
         {
             throw new ArgumentException($"A codec name cannot contain '{ArgumentSeparator}'.", nameof(name));
         }
-        if (!Factories.TryAdd(name, factory))
-        {
-            throw new InvalidOperationException($"A codec named '{name}' is already registered.");
-        }
+        Components.Codecs.Register(name, description, factory);
     }
 
     /// <summary>Returns the codec for a full name such as "float32" or "topk:0.01".</summary>
@@ -54,10 +44,6 @@ public static class CodecRegistry
         int colon = fullName.IndexOf(ArgumentSeparator);
         string name = colon < 0 ? fullName : fullName[..colon];
         string? argument = colon < 0 ? null : fullName[(colon + 1)..];
-        if (!Factories.TryGetValue(name, out Func<string?, IUpdateCodec>? factory))
-        {
-            throw new ArgumentException($"Unknown codec '{name}'. Registered codecs: {string.Join(", ", Names)}.", nameof(fullName));
-        }
-        return factory(argument);
+        return Components.Codecs.Create(name, argument);
     }
 }

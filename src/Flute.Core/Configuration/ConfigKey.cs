@@ -14,13 +14,15 @@ public sealed class ConfigKey
     private readonly Func<ConfigNode, object?> _parse;
     private readonly Func<FluteConfig, string> _expected;
     private readonly Func<FluteConfig, bool> _isValid;
+    private readonly string _allowed;
+    private readonly Func<IReadOnlyList<string>>? _allowedNames;
 
     internal ConfigKey(
         string path,
         ConfigValueType type,
         string description,
         string allowed,
-        IReadOnlyList<string>? allowedNames,
+        Func<IReadOnlyList<string>>? allowedNames,
         bool required,
         Func<FluteConfig, object> get,
         Action<FluteConfig, object> set,
@@ -34,8 +36,8 @@ public sealed class ConfigKey
         Name = path[(dot + 1)..];
         Type = type;
         Description = description;
-        Allowed = allowed;
-        AllowedNames = allowedNames;
+        _allowed = allowed;
+        _allowedNames = allowedNames;
         Required = required;
         _get = get;
         _set = set;
@@ -61,10 +63,13 @@ public sealed class ConfigKey
     public string Description { get; }
 
     /// <summary>The allowed values in words, e.g. <c>≥ 1</c> or <c>logreg, mlp, cnn, cnn-small</c>.</summary>
-    public string Allowed { get; }
+    public string Allowed => _allowedNames is null ? _allowed : string.Join(", ", _allowedNames());
 
-    /// <summary>The accepted names, for <see cref="ConfigValueType.Name"/> keys; otherwise null.</summary>
-    public IReadOnlyList<string>? AllowedNames { get; }
+    /// <summary>
+    /// The accepted names, for <see cref="ConfigValueType.Name"/> keys; otherwise null. Read on every
+    /// call, because a component key accepts whatever its registry holds at that moment.
+    /// </summary>
+    public IReadOnlyList<string>? AllowedNames => _allowedNames?.Invoke();
 
     /// <summary>True when the key must be given (in the file or by an override).</summary>
     public bool Required { get; }

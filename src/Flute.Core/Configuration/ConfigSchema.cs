@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Flute.Core.Registry;
 
 namespace Flute.Core.Configuration;
 
@@ -31,10 +32,10 @@ public static partial class ConfigSchema
         Integer("experiment.rounds", "Number of federated rounds to run. Required.",
             c => c.Experiment.Rounds, (c, v) => c.Experiment.Rounds = v, min: 1, required: true),
 
-        Name("data.dataset", "Data set to train and evaluate on.",
-            c => c.Data.Dataset, (c, v) => c.Data.Dataset = v, KnownNames.Datasets),
-        Name("data.partition", "How the training pool is split across clients: iid (uniform shuffle), dirichlet (label mix drawn from Dirichlet(alpha)), shards (label-sorted shards), powerlaw (client sizes follow a power law).",
-            c => c.Data.Partition, (c, v) => c.Data.Partition = v, KnownNames.Partitions),
+        Component("data.dataset", "Data set to train and evaluate on.",
+            c => c.Data.Dataset, (c, v) => c.Data.Dataset = v, () => Components.Datasets),
+        Component("data.partition", "How the training pool is split across clients: iid (uniform shuffle), dirichlet (label mix drawn from Dirichlet(alpha)), shards (label-sorted shards), powerlaw (client sizes follow a power law).",
+            c => c.Data.Partition, (c, v) => c.Data.Partition = v, () => Components.Partitions),
         IntegerWhere("data.num_clients", "Number of simulated clients (the population).",
             c => c.Data.NumClients, (c, v) => c.Data.NumClients = v,
             $"≥ 1; a multiple of {PowerlawClientGroup} when data.partition is powerlaw",
@@ -59,13 +60,13 @@ public static partial class ConfigSchema
         Number("data.validation_fraction", "Share of the training pool held out (by a seeded draw, before partitioning) as the validation split; the test set is never used for model selection. 0 means no validation split.",
             c => c.Data.ValidationFraction, (c, v) => c.Data.ValidationFraction = v, "≥ 0 and ≤ 0.5", "a number ≥ 0 and ≤ 0.5", v => v is >= 0 and <= 0.5),
 
-        Name("model.name", "Model architecture.",
-            c => c.Model.Name, (c, v) => c.Model.Name = v, KnownNames.Models),
+        Component("model.name", "Model architecture.",
+            c => c.Model.Name, (c, v) => c.Model.Name = v, () => Components.Models),
         Integer("model.hidden", "Hidden units of the mlp model; other models ignore it.",
             c => c.Model.Hidden, (c, v) => c.Model.Hidden = v, min: 1),
 
-        Name("client.optimizer", "Optimizer of local training.",
-            c => c.Client.Optimizer, (c, v) => c.Client.Optimizer = v, KnownNames.ClientOptimizers),
+        Component("client.optimizer", "Optimizer of local training.",
+            c => c.Client.Optimizer, (c, v) => c.Client.Optimizer = v, () => Components.ClientOptimizers),
         Number("client.lr", "Client learning rate.",
             c => c.Client.Lr, (c, v) => c.Client.Lr = v, "> 0", "a number > 0", v => v > 0),
         Integer("client.batch_size", "Samples per local step.",
@@ -75,10 +76,10 @@ public static partial class ConfigSchema
         Integer("client.max_samples", "Cap on the samples a client uses per round; 0 means no cap.",
             c => c.Client.MaxSamples, (c, v) => c.Client.MaxSamples = v, min: 0),
 
-        Name("server.strategy", "Aggregation strategy.",
-            c => c.Server.Strategy, (c, v) => c.Server.Strategy = v, KnownNames.Strategies),
-        Name("server.optimizer", "Server optimizer applied to the aggregated pseudo-gradient.",
-            c => c.Server.Optimizer, (c, v) => c.Server.Optimizer = v, KnownNames.ServerOptimizers),
+        Component("server.strategy", "Aggregation strategy.",
+            c => c.Server.Strategy, (c, v) => c.Server.Strategy = v, () => Components.Strategies),
+        Component("server.optimizer", "Server optimizer applied to the aggregated pseudo-gradient.",
+            c => c.Server.Optimizer, (c, v) => c.Server.Optimizer = v, () => Components.ServerOptimizers),
         Number("server.lr", "Server learning rate; FedAvg is sgd with lr 1.",
             c => c.Server.Lr, (c, v) => c.Server.Lr = v, "> 0", "a number > 0", v => v > 0),
         Number("server.momentum", "Server momentum; 0 means none.",
@@ -161,11 +162,23 @@ public static partial class ConfigSchema
     private static ConfigKey Name(string path, string description, Func<FluteConfig, string> get, Action<FluteConfig, string> set, string[] names)
     {
         string list = string.Join(", ", names);
-        return new(path, ConfigValueType.Name, description, list, names, false,
+        return new(path, ConfigValueType.Name, description, list, () => names, false,
             c => get(c), (c, v) => set(c, (string)v),
             node => ConfigValues.ParseText(node) is string s && names.Contains(s) ? s : null,
             _ => $"one of {list}", c => names.Contains(get(c)));
     }
+
+    /// <summary>
+    /// A key naming a registered component: the names are read from the registry whenever the key
+    /// parses, validates or documents itself, so registering a component is what makes its name valid.
+    /// Names match as written (the registry's case-insensitive lookup is for code, not for configs,
+    /// whose canonical form and hash keep the registered spelling).
+    /// </summary>
+    private static ConfigKey Component(string path, string description, Func<FluteConfig, string> get, Action<FluteConfig, string> set, Func<ComponentRegistry> registry) =>
+        new(path, ConfigValueType.Name, description, "", () => registry().Names, false,
+            c => get(c), (c, v) => set(c, (string)v),
+            node => ConfigValues.ParseText(node) is string s && registry().Names.Contains(s) ? s : null,
+            _ => $"one of {string.Join(", ", registry().Names)}", c => registry().Names.Contains(get(c)));
 
     private static ConfigKey Text(
         string path, string description, Func<FluteConfig, string> get, Action<FluteConfig, string> set,

@@ -12,7 +12,7 @@ public enum ConfigValueType
     /// <summary>A finite floating-point number; integers are accepted.</summary>
     Number,
 
-    /// <summary>One of a fixed list of names (see <see cref="KnownNames"/>).</summary>
+    /// <summary>One of a list of names: a registered component (<see cref="Registry.Components"/>) or a fixed setting (<see cref="KnownNames"/>).</summary>
     Name,
 
     /// <summary>Free text such as a path.</summary>

@@ -1,33 +1,12 @@
 namespace Flute.Core.Configuration;
 
 /// <summary>
-/// The names the configuration accepts for each registry. This is the single list: the model,
-/// data set, partitioner, strategy and optimizer registries must register exactly these names,
-/// and adding an implementation means adding its name here (and to docs/configuration.md).
+/// The fixed lists of names some settings accept. These are settings, not components: components
+/// (strategies, optimizers, models, data sets, partitions, codecs) are registered in
+/// <see cref="Registry.Components"/>, and their names come only from there.
 /// </summary>
 public static class KnownNames
 {
-    /// <summary>model.name values.</summary>
-    public static string[] Models { get; } = ["logreg", "mlp", "cnn", "cnn-small"];
-
-    /// <summary>data.dataset values.</summary>
-    public static string[] Datasets { get; } = ["mnist", "synthetic", "partitioned"];
-
-    /// <summary>The data.dataset values read or generated per client on demand (no DatasetRegistry source, nothing to fetch).</summary>
-    public static string[] GeneratedDatasets { get; } = ["synthetic", "partitioned"];
-
-    /// <summary>data.partition values.</summary>
-    public static string[] Partitions { get; } = ["iid", "dirichlet", "shards", "powerlaw"];
-
-    /// <summary>server.strategy values.</summary>
-    public static string[] Strategies { get; } = ["fedavg", "fedprox"];
-
-    /// <summary>server.optimizer values.</summary>
-    public static string[] ServerOptimizers { get; } = ["sgd"];
-
-    /// <summary>client.optimizer values.</summary>
-    public static string[] ClientOptimizers { get; } = ["sgd"];
-
     /// <summary>storage.provider values.</summary>
     public static string[] StorageProviders { get; } = ["local", "azure", "none"];
 

@@ -1,16 +1,14 @@
-using Flute.Core.Data.Mnist;
+using Flute.Core.Configuration;
+using Flute.Core.Registry;
 
 namespace Flute.Core.Data;
 
-/// <summary>The data sets known by name (data.dataset). Add a new one here (docs/extending/02-dataset.md).</summary>
+/// <summary>The data-set calls of before the registries were unified; they forward to <see cref="Components.Datasets"/>.</summary>
 public static class DatasetRegistry
 {
-    private static readonly IDatasetSource[] Sources = [new MnistSource()];
+    /// <summary>The registered data-set names, in registration order.</summary>
+    public static IReadOnlyList<string> Names => Components.Datasets.Names;
 
-    public static IReadOnlyList<string> Names { get; } = Sources.Select(s => s.Name).ToArray();
-
-    /// <summary>The source registered under <paramref name="name"/> (case-insensitive); throws naming the known ones otherwise.</summary>
-    public static IDatasetSource Get(string name) =>
-        Sources.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"Unknown data set '{name}' (data.dataset); known: {string.Join(", ", Names)}");
+    /// <summary>The source registered under <paramref name="name"/> (case-insensitive); throws naming the registered ones otherwise.</summary>
+    public static IDatasetSource Get(string name) => Components.Datasets.Create(name, new DataSection());
 }

@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Flute.Core.Configuration;
 using Flute.Core.Data.Partitioners;
+using Flute.Core.Registry;
 
 namespace Flute.Core.Data;
 
 /// <summary>
 /// Builds the <see cref="FederatedData"/> an experiment trains on from the data section of its
-/// config: loads the named data set (<see cref="DatasetRegistry"/>) and splits it with the named
-/// partitioner (<see cref="PartitionerRegistry"/>).
+/// config: the data set data.dataset names (<see cref="Components.Datasets"/>), split among the clients
+/// by the partitioner data.partition names (<see cref="Components.Partitions"/>).
 /// </summary>
 public static class FederatedDataFactory
 {
@@ -23,25 +24,22 @@ public static class FederatedDataFactory
     /// <summary><see cref="Load"/>, also reporting the seconds spent fetching and in total.</summary>
     public static FederatedDataLoad LoadTimed(DataSection data, string dataDir, ulong seed, TextWriter? log = null)
     {
-        var clock = Stopwatch.StartNew();
-        if (data.Dataset == "synthetic")
-        {
-            return new FederatedDataLoad(Synthetic.SyntheticData.Create(data, seed), 0, clock.Elapsed.TotalSeconds);
-        }
-        if (data.Dataset == "partitioned")
-        {
-            var file = Partitioned.PartitionedFile.Open(data.File);
-            if (file.Clients != data.NumClients)
-            {
-                file.Dispose();
-                throw new ArgumentException($"data.num_clients ({data.NumClients}) must equal the client count of {data.File} ({file.Clients})");
-            }
-            return new FederatedDataLoad(file.ToFederatedData(), 0, clock.Elapsed.TotalSeconds);
-        }
-        IDatasetSource source = DatasetRegistry.Get(data.Dataset);
-        IPartitioner partitioner = PartitionerRegistry.Get(data.Partition);
+        IDatasetSource source = Components.Datasets.Create(data.Dataset, data);
         string? directory = !string.IsNullOrWhiteSpace(dataDir) ? dataDir : string.IsNullOrWhiteSpace(data.Dir) ? null : data.Dir;
-        DatasetSplits splits = source.Load(directory, partitioner.PoolsTestSet ? FeatureScale.Raw : FeatureScale.Normalized, log ?? Console.Error);
+        return source.Load(data, directory, seed, log ?? Console.Error);
+    }
+
+    /// <summary>
+    /// Loads a data set that comes as train and test splits (<paramref name="loadSplits"/>, given the
+    /// feature scale the partition needs) and splits it with the partitioner data.partition names.
+    /// </summary>
+    public static FederatedDataLoad LoadAndPartition(Func<FeatureScale, DatasetSplits> loadSplits, DataSection data, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(loadSplits);
+        ArgumentNullException.ThrowIfNull(data);
+        var clock = Stopwatch.StartNew();
+        IPartitioner partitioner = Components.Partitions.Create(data.Partition, data);
+        DatasetSplits splits = loadSplits(partitioner.PoolsTestSet ? FeatureScale.Raw : FeatureScale.Normalized);
         FederatedData federated = Partition(partitioner, splits.Train, splits.Test, data, seed);
         return new FederatedDataLoad(federated, splits.FetchSeconds, clock.Elapsed.TotalSeconds);
     }

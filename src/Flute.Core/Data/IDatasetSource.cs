@@ -1,21 +1,30 @@
+using Flute.Core.Configuration;
+
 namespace Flute.Core.Data;
 
 /// <summary>
-/// A data set Flute can load by name (data.dataset): where its files come from and how they are
-/// parsed. Implementations are registered in <see cref="DatasetRegistry"/>; see
+/// A data set Flute can train on by name (data.dataset): its sample shape and how it becomes per-client
+/// data. Implementations are registered in <see cref="Registry.Components.Datasets"/>; see
 /// docs/extending/02-dataset.md.
 /// </summary>
 public interface IDatasetSource
 {
-    /// <summary>The name used in data.dataset.</summary>
-    string Name { get; }
+    /// <summary>True when <see cref="Load"/> reads files fetched into the data cache; false when the data is generated or read from data.file.</summary>
+    bool FetchesFiles { get; }
+
+    /// <summary>The shape of one sample and the class count, without loading the data (models are built from it).</summary>
+    DatasetShape Shape(DataSection data);
 
     /// <summary>
-    /// Loads the train and test splits. <paramref name="dataDir"/> null or empty means the data
+    /// Loads the data and splits it among the clients (usually through
+    /// <see cref="FederatedDataFactory.LoadAndPartition"/>). <paramref name="dataDir"/> null means the data
     /// cache (fetched on first use, with one line on <paramref name="log"/>).
     /// </summary>
-    DatasetSplits Load(string? dataDir, FeatureScale scale, TextWriter log);
+    FederatedDataLoad Load(DataSection data, string? dataDir, ulong seed, TextWriter log);
 }
+
+/// <summary>The shape of one sample (e.g. [1, 28, 28]) and the number of classes of a data set.</summary>
+public sealed record DatasetShape(int[] SampleShape, int ClassCount);
 
 /// <summary>A data set's train and test splits, and the seconds spent fetching files (0 if none were fetched).</summary>
 public sealed record DatasetSplits(Dataset Train, Dataset Test, double FetchSeconds);

@@ -24,6 +24,8 @@ public static class SiloBuilderExtensions
 
     public static IServiceCollection AddFluteSiloServices(this IServiceCollection services, FluteSiloOptions options)
     {
+        // The silo validates the configs it is sent, so the TorchSharp-side names must be known first.
+        FluteComponents.EnsureRegistered();
         services.AddSingleton(options);
         services.AddSingleton(_ => new TrainerPool(new TrainerPoolOptions(options.EffectiveTrainers, options.ThreadsPerTrainer)));
         services.AddSingleton<PayloadBufferPool>();

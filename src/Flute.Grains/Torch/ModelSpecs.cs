@@ -1,21 +1,16 @@
 using Flute.Core.Configuration;
+using Flute.Core.Data;
+using Flute.Core.Registry;
 
 namespace Flute.Grains.Torch;
 
-/// <summary>The model a config trains, without loading its data: the sample shape and class count of each known data set.</summary>
+/// <summary>The model a config trains, without loading its data: the sample shape and class count come from the registered data set.</summary>
 public static class ModelSpecs
 {
-    public static ModelSpec For(FluteConfig config) => config.Data.Dataset switch
+    public static ModelSpec For(FluteConfig config)
     {
-        "mnist" => new ModelSpec(config.Model.Name, [1, 28, 28], 10, config.Model.Hidden),
-        "synthetic" => new ModelSpec(config.Model.Name, [Core.Data.Synthetic.SyntheticData.Features], Core.Data.Synthetic.SyntheticData.Classes, config.Model.Hidden),
-        "partitioned" => FromFile(config),
-        _ => throw new ArgumentException($"no sample shape is known for data set '{config.Data.Dataset}'"),
-    };
-
-    private static ModelSpec FromFile(FluteConfig config)
-    {
-        using var file = Core.Data.Partitioned.PartitionedFile.Open(config.Data.File);
-        return new ModelSpec(config.Model.Name, file.SampleShape, file.ClassCount, config.Model.Hidden);
+        ArgumentNullException.ThrowIfNull(config);
+        DatasetShape shape = Components.Datasets.Create(config.Data.Dataset, config.Data).Shape(config.Data);
+        return new ModelSpec(config.Model.Name, shape.SampleShape, shape.ClassCount, config.Model.Hidden);
     }
 }

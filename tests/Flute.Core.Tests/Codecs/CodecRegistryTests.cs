@@ -3,6 +3,7 @@ using Flute.Core.Randomness;
 
 namespace Flute.Core.Tests.Codecs;
 
+[Collection(Flute.Core.Tests.Registry.RegistryCollection.Name)]
 public sealed class CodecRegistryTests
 {
     [Fact]
@@ -34,7 +35,7 @@ public sealed class CodecRegistryTests
     {
         // Arrange
         var seen = new List<string?>();
-        CodecRegistry.Register("test-scaled", argument =>
+        CodecRegistry.Register("test-scaled", "Test only.", argument =>
         {
             seen.Add(argument);
             return new ScaledCodec(argument!);
@@ -50,7 +51,7 @@ public sealed class CodecRegistryTests
         Assert.NotSame(first, other);
         Assert.Equal(["0.5", "2"], seen);
         Assert.Equal("test-scaled:0.5", first.Name);
-        Assert.Throws<InvalidOperationException>(() => CodecRegistry.Register("TEST-SCALED", _ => first));
+        Assert.Throws<InvalidOperationException>(() => CodecRegistry.Register("TEST-SCALED", "Again.", _ => first));
     }
 
     private sealed class ScaledCodec(string argument) : IUpdateCodec

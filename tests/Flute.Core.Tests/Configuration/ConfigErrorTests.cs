@@ -2,6 +2,7 @@ using Flute.Core.Configuration;
 
 namespace Flute.Core.Tests.Configuration;
 
+[Collection(Flute.Core.Tests.Registry.RegistryCollection.Name)]
 public sealed class ConfigErrorTests
 {
     private const string Source = "test.yaml";
@@ -63,7 +64,7 @@ public sealed class ConfigErrorTests
         { "unknown dataset", Rounds + "data:\n  dataset: cifar10\n", [], "data.dataset", "expected one of mnist, synthetic, partitioned, found \"cifar10\"" },
         { "unknown partition", Rounds + "data:\n  partition: label_skew\n", [], "data.partition", "expected one of iid, dirichlet, shards, powerlaw, found \"label_skew\"" },
         { "unknown server optimizer", Rounds + "server:\n  optimizer: adam\n", [], "server.optimizer", "expected one of sgd, found \"adam\"" },
-        { "unknown client optimizer", Rounds + "client:\n  optimizer: adam\n", [], "client.optimizer", "expected one of sgd, found \"adam\"" },
+        { "unknown client optimizer", Rounds + "client:\n  optimizer: rmsprop\n", [], "client.optimizer", "expected one of sgd, adam, found \"rmsprop\"" },
         { "override without '='", Rounds, ["client.lr"], "--set \"client.lr\"", "expected key.path=value, found no '='" },
         { "override without key", Rounds, ["=3"], "--set \"=3\"", "found no key path before '='" },
         { "override of unknown key", Rounds, ["server.clients_per_rnd=5"], "server.clients_per_rnd", "unknown key (known keys under server:" },

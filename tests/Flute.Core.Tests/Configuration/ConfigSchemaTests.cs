@@ -1,9 +1,12 @@
 using System.Reflection;
 using System.Text.Json;
 using Flute.Core.Configuration;
+using Flute.Core.Registry;
+using Flute.Core.Strategies;
 
 namespace Flute.Core.Tests.Configuration;
 
+[Collection(Flute.Core.Tests.Registry.RegistryCollection.Name)]
 public sealed class ConfigSchemaTests
 {
     [Fact]
@@ -40,17 +43,17 @@ public sealed class ConfigSchemaTests
     }
 
     [Fact]
-    public void Name_keys_accept_exactly_the_known_names()
+    public void Name_keys_accept_exactly_the_registered_or_listed_names()
     {
-        // Arrange
-        var lists = new Dictionary<string, string[]>
+        // Arrange: component keys read their registry; the rest are fixed settings.
+        var lists = new Dictionary<string, IReadOnlyList<string>>
         {
-            ["data.dataset"] = KnownNames.Datasets,
-            ["data.partition"] = KnownNames.Partitions,
-            ["model.name"] = KnownNames.Models,
-            ["client.optimizer"] = KnownNames.ClientOptimizers,
-            ["server.strategy"] = KnownNames.Strategies,
-            ["server.optimizer"] = KnownNames.ServerOptimizers,
+            ["data.dataset"] = Components.Datasets.Names,
+            ["data.partition"] = Components.Partitions.Names,
+            ["model.name"] = Components.Models.Names,
+            ["client.optimizer"] = Components.ClientOptimizers.Names,
+            ["server.strategy"] = Components.Strategies.Names,
+            ["server.optimizer"] = Components.ServerOptimizers.Names,
             ["server.aggregation"] = KnownNames.Aggregations,
             ["storage.provider"] = KnownNames.StorageProviders,
             ["storage.best_metric"] = KnownNames.BestMetrics,
@@ -65,8 +68,50 @@ public sealed class ConfigSchemaTests
         {
             Assert.Equal(lists[key.Path], key.AllowedNames);
         }
-        Assert.Equal(["logreg", "mlp", "cnn", "cnn-small"], KnownNames.Models);
-        Assert.Equal(["iid", "dirichlet", "shards", "powerlaw"], KnownNames.Partitions);
+        Assert.Equal(["mnist", "synthetic", "partitioned"], Components.Datasets.Names);
+        Assert.Equal(["iid", "dirichlet", "shards", "powerlaw"], Components.Partitions.Names);
+        Assert.Equal(string.Join(", ", Components.Strategies.Names), ConfigSchema.Find("server.strategy")!.Allowed);
+    }
+
+    [Fact]
+    public void Every_registry_with_a_config_key_is_the_one_that_key_reads()
+    {
+        foreach (ComponentRegistry registry in Components.All.Where(r => r.ConfigKey is not null))
+        {
+            ConfigKey? key = ConfigSchema.Find(registry.ConfigKey!);
+
+            Assert.True(key is not null, $"{registry.Kind}: no config key {registry.ConfigKey}");
+            Assert.Equal(registry.Names, key!.AllowedNames);
+        }
+    }
+
+    [Fact]
+    public void Registering_a_strategy_is_what_makes_its_name_valid_in_a_config()
+    {
+        // Arrange
+        const string Yaml = "experiment:\n  rounds: 2\nserver:\n  strategy: test-dummy\n";
+        string builtIn = string.Join(", ", Components.Strategies.Names);
+        var before = Assert.Throws<ConfigException>(() => ConfigLoader.LoadText(Yaml, "s.yaml", []));
+
+        // Act
+        Components.Strategies.Register("test-dummy", "A strategy only this test knows.", _ => new FedAvg());
+        FluteConfig config;
+        string allowed;
+        try
+        {
+            config = ConfigLoader.LoadText(Yaml, "s.yaml", []);
+            allowed = ConfigSchema.Find("server.strategy")!.Allowed;
+        }
+        finally
+        {
+            Components.Strategies.Unregister("test-dummy");
+        }
+
+        // Assert: unknown before, valid and listed while registered, unknown again after.
+        Assert.Equal($"config error: server.strategy: expected one of {builtIn}, found \"test-dummy\"", before.Message);
+        Assert.Equal("test-dummy", config.Server.Strategy);
+        Assert.Equal($"{builtIn}, test-dummy", allowed);
+        Assert.Throws<ConfigException>(() => ConfigLoader.LoadText(Yaml, "s.yaml", []));
     }
 
     [Fact]

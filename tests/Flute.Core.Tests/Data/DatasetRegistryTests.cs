@@ -7,9 +7,24 @@ namespace Flute.Core.Tests.Data;
 public sealed class DatasetRegistryTests
 {
     [Fact]
-    public void Registry_holds_exactly_the_configurable_data_sets()
+    public void Holds_the_three_data_sets_and_which_fetch_files()
     {
-        Assert.Equal(KnownNames.Datasets.Except(KnownNames.GeneratedDatasets).Order(), DatasetRegistry.Names.Order());
+        Assert.Equal(["mnist", "synthetic", "partitioned"], DatasetRegistry.Names);
+        Assert.True(DatasetRegistry.Get("mnist").FetchesFiles);
+        Assert.False(DatasetRegistry.Get("synthetic").FetchesFiles);
+        Assert.False(DatasetRegistry.Get("partitioned").FetchesFiles);
+    }
+
+    [Fact]
+    public void Knows_the_sample_shape_without_loading()
+    {
+        DatasetShape mnist = DatasetRegistry.Get("mnist").Shape(new DataSection());
+        DatasetShape synthetic = DatasetRegistry.Get("synthetic").Shape(new DataSection());
+
+        Assert.Equal([1, 28, 28], mnist.SampleShape);
+        Assert.Equal(10, mnist.ClassCount);
+        Assert.Equal([60], synthetic.SampleShape);
+        Assert.Equal(10, synthetic.ClassCount);
     }
 
     [Fact]
@@ -24,6 +39,6 @@ public sealed class DatasetRegistryTests
         var error = Assert.Throws<ArgumentException>(() => DatasetRegistry.Get("femnist"));
 
         Assert.Contains("'femnist'", error.Message);
-        Assert.Contains("known: mnist", error.Message);
+        Assert.StartsWith("unknown data set 'femnist'; registered: mnist, synthetic, partitioned", error.Message, StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,3 @@
-using Flute.Core.Configuration;
 using Flute.Core.Data.Partitioners;
 using static Flute.Core.Tests.Data.PartitionerTestData;
 
@@ -15,12 +14,6 @@ public sealed class PartitionerRegistryTests
         Assert.IsType<PowerLawPartitioner>(PartitionerRegistry.Get("PowerLaw"));
         Assert.True(PartitionerRegistry.Get("powerlaw").PoolsTestSet);
         Assert.False(PartitionerRegistry.Get("iid").PoolsTestSet);
-    }
-
-    [Fact]
-    public void Registry_holds_exactly_the_configurable_partitions()
-    {
-        Assert.Equal(KnownNames.Partitions.Order(), PartitionerRegistry.Names.Order());
     }
 
     [Fact]

@@ -1,8 +1,9 @@
-using Flute.Core.Configuration;
+using Flute.Core.Registry;
 using Flute.Core.ServerOptimizers;
 
 namespace Flute.Core.Tests.ServerOptimizers;
 
+[Collection(Flute.Core.Tests.Registry.RegistryCollection.Name)]
 public sealed class ServerOptimizerRegistryTests
 {
     [Fact]
@@ -21,8 +22,8 @@ public sealed class ServerOptimizerRegistryTests
     [Fact]
     public void EveryConfigurableOptimizerIsRegistered()
     {
-        // Act and assert: the config accepts exactly KnownNames.ServerOptimizers, so each must resolve.
-        Assert.All(KnownNames.ServerOptimizers, name => Assert.Equal(name, ServerOptimizerRegistry.Create(name, 1, 0).Name));
+        // Act and assert: the config accepts exactly the registered names, so each must resolve.
+        Assert.All(ServerOptimizerRegistry.Names, name => Assert.Equal(name, ServerOptimizerRegistry.Create(name, 1, 0).Name));
     }
 
     [Fact]
@@ -39,11 +40,20 @@ public sealed class ServerOptimizerRegistryTests
     public void Register_AddsAnOptimizerAndRefusesDuplicates()
     {
         // Act
-        ServerOptimizerRegistry.Register("test-sgd", options => new SgdServerOptimizer(options.LearningRate * 2));
+        Components.ServerOptimizers.Register("test-sgd", "Test only.", options => new SgdServerOptimizer(options.LearningRate * 2));
+        IServerOptimizer built;
+        try
+        {
+            built = ServerOptimizerRegistry.Create("test-sgd", 0.5, 0);
+        }
+        finally
+        {
+            Components.ServerOptimizers.Unregister("test-sgd");
+        }
 
         // Assert
-        var created = Assert.IsType<SgdServerOptimizer>(ServerOptimizerRegistry.Create("test-sgd", 0.5, 0));
+        var created = Assert.IsType<SgdServerOptimizer>(built);
         Assert.Equal(1.0, created.LearningRate);
-        Assert.Throws<InvalidOperationException>(() => ServerOptimizerRegistry.Register("sgd", _ => created));
+        Assert.Throws<InvalidOperationException>(() => Components.ServerOptimizers.Register("sgd", "Again.", _ => created));
     }
 }

@@ -1,8 +1,9 @@
-using Flute.Core.Configuration;
+using Flute.Core.Registry;
 using Flute.Core.Strategies;
 
 namespace Flute.Core.Tests.Strategies;
 
+[Collection(Flute.Core.Tests.Registry.RegistryCollection.Name)]
 public sealed class StrategyRegistryTests
 {
     [Theory]
@@ -19,10 +20,9 @@ public sealed class StrategyRegistryTests
     }
 
     [Fact]
-    public void EveryConfigurableStrategyIsRegistered()
+    public void EveryRegisteredStrategyIsBuiltUnderItsName()
     {
-        // Act and assert: the config accepts exactly KnownNames.Strategies, so each must resolve.
-        Assert.All(KnownNames.Strategies, name => Assert.Equal(name, StrategyRegistry.Create(name).Name));
+        Assert.All(StrategyRegistry.Names, name => Assert.Equal(name, StrategyRegistry.Create(name).Name));
     }
 
     [Fact]
@@ -32,17 +32,19 @@ public sealed class StrategyRegistryTests
         ArgumentException error = Assert.Throws<ArgumentException>(() => StrategyRegistry.Create("fedsomething"));
 
         // Assert
-        Assert.Contains("fedavg", error.Message);
+        Assert.StartsWith("unknown strategy 'fedsomething'; registered: fedavg", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Register_AddsAStrategyAndRefusesDuplicates()
     {
         // Act
-        StrategyRegistry.Register("test-uniform", () => new FedAvg());
+        Components.Strategies.Register("test-uniform", "Test only.", _ => new FedAvg());
+        bool listed = StrategyRegistry.Names.Contains("test-uniform");
+        Components.Strategies.Unregister("test-uniform");
 
         // Assert
-        Assert.Contains("test-uniform", StrategyRegistry.Names);
-        Assert.Throws<InvalidOperationException>(() => StrategyRegistry.Register("FEDAVG", () => new FedAvg()));
+        Assert.True(listed);
+        Assert.Throws<InvalidOperationException>(() => Components.Strategies.Register("FEDAVG", "Again.", _ => new FedAvg()));
     }
 }

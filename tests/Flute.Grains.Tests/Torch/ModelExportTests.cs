@@ -163,7 +163,7 @@ public sealed class ModelExportTests : IDisposable
     public void BuffersAreExportedAfterTheParametersUnderTheirStateDictNames()
     {
         string name = "test-export-buffer-" + Guid.NewGuid().ToString("N");
-        ModelRegistry.Register(name, spec => new ScaledLogisticRegression(spec));
+        ModelRegistry.Register(name, "A scaled probe.", spec => new ScaledLogisticRegression(spec));
         var spec = new ModelSpec(name, [3], 2);
         var parameters = ModelExporter.ParameterNames(spec);
         float[] weights = DistinctiveWeights(parameters, seed: 16);
@@ -246,7 +246,7 @@ public sealed class ModelExportTests : IDisposable
     public void ExportThatFailsWhileWritingKeepsTheOldFileAndLeavesNoTemporary(ExportFormat format)
     {
         string name = "test-export-broken-" + Guid.NewGuid().ToString("N");
-        ModelRegistry.Register(name, spec => new UnsavableModel(spec));
+        ModelRegistry.Register(name, "An unsavable probe.", spec => new UnsavableModel(spec));
         var spec = new ModelSpec(name, [3], 2);
         string file = Path.Combine(directory, "model.out");
         File.WriteAllText(file, "previous export");

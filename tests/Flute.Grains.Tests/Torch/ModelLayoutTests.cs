@@ -1,4 +1,5 @@
 using Flute.Core.Configuration;
+using Flute.Core.Registry;
 using Flute.Grains.Torch;
 
 namespace Flute.Grains.Tests.Torch;
@@ -92,13 +93,22 @@ public sealed class ModelLayoutTests : IDisposable
     }
 
     [Fact]
-    public void RegistryHoldsExactlyTheConfigurableModels()
+    public void RegisteredModelsAreWhatTheConfigAccepts()
     {
-        // Other tests register probe models named "test-…"; everything else must be configurable.
-        var registered = ModelRegistry.Names.Where(n => !n.StartsWith("test-", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+        // Arrange
+        FluteComponents.EnsureRegistered();
+        string name = "test-config-probe-" + Guid.NewGuid().ToString("N");
+        string yaml = $"experiment:\n  rounds: 1\nmodel:\n  name: {name}\n";
+        Assert.Throws<ConfigException>(() => ConfigLoader.LoadText(yaml, "m.yaml", []));
 
-        Assert.Equal(KnownNames.Models.Order(StringComparer.Ordinal), registered);
-        Assert.Equal(new[] { "cnn", "cnn-small", "logreg", "mlp" }, registered);
+        // Act: registering in Flute.Grains is the only step.
+        ModelRegistry.Register(name, "A probe model.", spec => new Flute.Grains.Torch.Models.LogisticRegression(spec));
+
+        // Assert
+        Assert.Equal(name, ConfigLoader.LoadText(yaml, "m.yaml", []).Model.Name);
+        Assert.Same(ModelRegistry.Registry, Components.Models);
+        // Other tests register probe models named "test-…"; the built-ins come first, in this order.
+        Assert.Equal(["logreg", "mlp", "cnn", "cnn-small"], ModelRegistry.Names.Where(n => !n.StartsWith("test-", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -115,7 +125,7 @@ public sealed class ModelLayoutTests : IDisposable
     {
         string name = "test-thread-probe-" + Guid.NewGuid().ToString("N");
         string? builtOn = null;
-        ModelRegistry.Register(name, spec =>
+        ModelRegistry.Register(name, "A thread probe.", spec =>
         {
             builtOn = Thread.CurrentThread.Name;
             return new Flute.Grains.Torch.Models.LogisticRegression(spec);

@@ -1,0 +1,130 @@
+using Flute.Core.Codecs;
+using Flute.Core.Configuration;
+using Flute.Core.Data;
+using Flute.Core.Data.Mnist;
+using Flute.Core.Data.Partitioned;
+using Flute.Core.Data.Partitioners;
+using Flute.Core.Data.Synthetic;
+using Flute.Core.ServerOptimizers;
+using Flute.Core.Strategies;
+
+namespace Flute.Core.Registry;
+
+/// <summary>
+/// Every registry of components, one per kind. Registering in one of them is the only step that makes
+/// a name valid: the config schema (<see cref="ConfigSchema"/>), <c>flute help</c> and the errors read
+/// these. The kinds built in Flute.Core are created here with their built-ins; models and client
+/// optimizers are built with TorchSharp, so Flute.Grains owns those registries and attaches them
+/// (<see cref="Attach"/>, from <c>FluteComponents.EnsureRegistered()</c>) before a config is validated.
+/// </summary>
+public static class Components
+{
+    /// <summary>The kind name of models (model.name), attached by Flute.Grains.</summary>
+    public const string ModelKind = "model";
+
+    /// <summary>The kind name of client optimizers (client.optimizer), attached by Flute.Grains.</summary>
+    public const string ClientOptimizerKind = "client optimizer";
+
+    private static readonly Lock Gate = new();
+    private static ComponentRegistry? s_models;
+    private static ComponentRegistry? s_clientOptimizers;
+
+    /// <summary>Aggregation strategies (server.strategy); the factory reads the strategy's options from the config.</summary>
+    public static ComponentRegistry<FluteConfig, IStrategy> Strategies { get; } = CreateStrategies();
+
+    /// <summary>Server optimizers (server.optimizer).</summary>
+    public static ComponentRegistry<ServerOptimizerOptions, IServerOptimizer> ServerOptimizers { get; } = CreateServerOptimizers();
+
+    /// <summary>Data sets (data.dataset).</summary>
+    public static ComponentRegistry<DataSection, IDatasetSource> Datasets { get; } = CreateDatasets();
+
+    /// <summary>Partitions of a data set among clients (data.partition).</summary>
+    public static ComponentRegistry<DataSection, IPartitioner> Partitions { get; } = CreatePartitions();
+
+    /// <summary>Update codecs (the payload header's codec); the factory gets the text after the colon, or null.</summary>
+    public static ComponentRegistry<string?, IUpdateCodec> Codecs { get; } = CreateCodecs();
+
+    /// <summary>Models (model.name); attached by Flute.Grains.</summary>
+    /// <exception cref="InvalidOperationException">Flute.Grains has not attached its model registry yet.</exception>
+    public static ComponentRegistry Models => Volatile.Read(ref s_models) ?? throw NotAttached(ModelKind);
+
+    /// <summary>Client optimizers (client.optimizer); attached by Flute.Grains.</summary>
+    /// <exception cref="InvalidOperationException">Flute.Grains has not attached its client-optimizer registry yet.</exception>
+    public static ComponentRegistry ClientOptimizers => Volatile.Read(ref s_clientOptimizers) ?? throw NotAttached(ClientOptimizerKind);
+
+    /// <summary>Every kind, in the order help lists them (kinds not attached yet are left out).</summary>
+    public static IReadOnlyList<ComponentRegistry> All =>
+        new ComponentRegistry?[] { Strategies, ServerOptimizers, Volatile.Read(ref s_clientOptimizers), Volatile.Read(ref s_models), Datasets, Partitions, Codecs }
+            .OfType<ComponentRegistry>().ToArray();
+
+    /// <summary>
+    /// Attaches the registry of a kind whose components Flute.Core cannot type (<see cref="ModelKind"/>,
+    /// <see cref="ClientOptimizerKind"/>). Attaching the same instance again does nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another registry of that kind is attached already.</exception>
+    public static void Attach(ComponentRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        lock (Gate)
+        {
+            ComponentRegistry? current = registry.Kind switch
+            {
+                ModelKind => s_models,
+                ClientOptimizerKind => s_clientOptimizers,
+                _ => throw new ArgumentException($"kind '{registry.Kind}' is built in Flute.Core and cannot be attached", nameof(registry)),
+            };
+            if (current is not null && !ReferenceEquals(current, registry))
+                throw new InvalidOperationException($"another {registry.Kind} registry is attached already");
+            if (registry.Kind == ModelKind) Volatile.Write(ref s_models, registry);
+            else Volatile.Write(ref s_clientOptimizers, registry);
+        }
+    }
+
+    private static InvalidOperationException NotAttached(string kind) =>
+        new($"no {kind} registry is attached: call FluteComponents.EnsureRegistered() (Flute.Grains) before validating a config");
+
+    private static ComponentRegistry<FluteConfig, IStrategy> CreateStrategies()
+    {
+        var registry = new ComponentRegistry<FluteConfig, IStrategy>("strategy", "server.strategy");
+        registry.Register(FedAvg.StrategyName, "Federated averaging (McMahan et al. 2017): updates weighted by sample count.", _ => new FedAvg());
+        registry.Register(FedProx.StrategyName, "FedProx (Li et al. 2020): FedAvg with a proximal term server.proximal_mu/2·‖w − w_global‖² in the local objective.",
+            c => new FedProx(new FedProxOptions(c.Server.ProximalMu)));
+        return registry;
+    }
+
+    private static ComponentRegistry<ServerOptimizerOptions, IServerOptimizer> CreateServerOptimizers()
+    {
+        var registry = new ComponentRegistry<ServerOptimizerOptions, IServerOptimizer>("server optimizer", "server.optimizer");
+        registry.Register(SgdServerOptimizer.OptimizerName, "SGD on the aggregate with server.lr and server.momentum (FedAvgM when momentum > 0).",
+            options => new SgdServerOptimizer(options.LearningRate, options.Momentum));
+        return registry;
+    }
+
+    private static ComponentRegistry<DataSection, IDatasetSource> CreateDatasets()
+    {
+        var registry = new ComponentRegistry<DataSection, IDatasetSource>("data set", "data.dataset");
+        registry.Register("mnist", "MNIST digits (LeCun et al. 1998): 28×28 grey images, 10 classes; fetched into the data cache.", _ => new MnistSource());
+        registry.Register("synthetic", "Synthetic(alpha, beta) (Li et al. 2020): 60 features, 10 classes, generated per client on demand.", _ => new SyntheticSource());
+        registry.Register("partitioned", "A file written by 'flute data partition' (data.file), read per client on demand.", _ => new PartitionedSource());
+        return registry;
+    }
+
+    private static ComponentRegistry<DataSection, IPartitioner> CreatePartitions()
+    {
+        var registry = new ComponentRegistry<DataSection, IPartitioner>("partition", "data.partition");
+        registry.Register("iid", "Uniform shuffle dealt out evenly.", _ => new IidPartitioner());
+        registry.Register("dirichlet", "Label mix per client drawn from Dirichlet(data.alpha) (Hsu et al. 2019).", _ => new DirichletPartitioner());
+        registry.Register("shards", "Label-sorted shards, data.shards_per_client each (McMahan et al. 2017).", _ => new ShardsPartitioner());
+        registry.Register("powerlaw", "Two classes per client, power-law sizes, test set pooled (FLUTE's LR_MNIST).", _ => new PowerLawPartitioner());
+        return registry;
+    }
+
+    private static ComponentRegistry<string?, IUpdateCodec> CreateCodecs()
+    {
+        var registry = new ComponentRegistry<string?, IUpdateCodec>("codec");
+        registry.Register(Float32Codec.CodecName, "Little-endian float32 values, uncompressed.", argument => argument is null
+            ? Float32Codec.Instance
+            : throw new ArgumentException($"Codec '{Float32Codec.CodecName}' takes no argument, got '{argument}'."));
+        return registry;
+    }
+}
