@@ -26,7 +26,16 @@ public static class KnownNames
     public static string[] ServerOptimizers { get; } = ["sgd"];
 
     /// <summary>client.optimizer values.</summary>
-    public static string[] ClientOptimizers { get; } = ["sgd"];
+    public static string[] ClientOptimizers { get; } = ["sgd", "adam"];
+
+    /// <summary>client.lr_schedule values (Flute.Core.Schedules.LearningRateSchedule).</summary>
+    public static string[] LrSchedules { get; } = ["constant", "step", "exponential", "cosine"];
+
+    /// <summary>
+    /// server.lr_schedule values: the server step does not read a schedule yet, so only constant is
+    /// accepted; it becomes <see cref="LrSchedules"/> when the server step calls LearningRateSchedule.At.
+    /// </summary>
+    public static string[] ServerLrSchedules { get; } = ["constant"];
 
     /// <summary>storage.provider values.</summary>
     public static string[] StorageProviders { get; } = ["local", "azure", "none"];

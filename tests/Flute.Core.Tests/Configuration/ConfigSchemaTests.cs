@@ -49,6 +49,8 @@ public sealed class ConfigSchemaTests
             ["data.partition"] = KnownNames.Partitions,
             ["model.name"] = KnownNames.Models,
             ["client.optimizer"] = KnownNames.ClientOptimizers,
+            ["client.lr_schedule"] = KnownNames.LrSchedules,
+            ["server.lr_schedule"] = KnownNames.ServerLrSchedules,
             ["server.strategy"] = KnownNames.Strategies,
             ["server.optimizer"] = KnownNames.ServerOptimizers,
             ["server.aggregation"] = KnownNames.Aggregations,
@@ -114,6 +116,10 @@ public sealed class ConfigSchemaTests
         "storage.dir" => ("some/store", "some/store"),
         "storage.provider" => ("none", "none"),
         "storage.best_metric" => ("loss", "loss"),
+        "client.optimizer" => ("adam", "adam"),
+        "client.lr_schedule" => ("cosine", "cosine"),
+        // Must stay ≤ client.lr and server.lr (defaults 0.01 and 1).
+        "client.lr_min" or "server.lr_min" => ("0.005", 0.005),
         // Single-name lists have no other valid value; writing the one name must still land in the property.
         _ when key.Type == ConfigValueType.Name => (key.AllowedNames![0], key.AllowedNames[0]),
         _ when key.Type == ConfigValueType.Number => ("0.125", 0.125),
