@@ -5,9 +5,11 @@ using Flute.Core.Configuration;
 using Flute.Core.Data;
 using Flute.Core.Randomness;
 using Flute.Core.Sampling;
+using Flute.Core.Schedules;
 using Flute.Core.ServerOptimizers;
 using Flute.Core.Strategies;
 using Flute.Grains.Torch;
+using Flute.Grains.Torch.Optimizers;
 using TorchSharp;
 
 namespace Flute.Client.Bench;
@@ -186,7 +188,9 @@ internal sealed class BareFedAvgLoop : IDisposable
         private void TrainRound(StandaloneTrainer replica)
         {
             var config = owner._config;
-            var settings = new TrainSettings(config.Client.Lr, config.Client.BatchSize, config.Client.LocalEpochs, config.Client.MaxSamples);
+            // The round's work as the client grains do it: the scheduled rate, the configured optimizer and clipping.
+            var settings = new TrainSettings(LearningRateSchedule.ForClient(config).At(owner._round), config.Client.BatchSize,
+                config.Client.LocalEpochs, config.Client.MaxSamples, ClientOptimizerSettings.From(config.Client), config.Client.MaxGradNorm);
             Sum.AsSpan().Clear();
             Weight = 0;
             Steps = 0;

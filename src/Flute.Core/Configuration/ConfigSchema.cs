@@ -75,6 +75,27 @@ public static partial class ConfigSchema
             c => c.Client.LocalEpochs, (c, v) => c.Client.LocalEpochs = v, min: 0),
         Integer("client.max_samples", "Cap on the samples a client uses per round; 0 means no cap.",
             c => c.Client.MaxSamples, (c, v) => c.Client.MaxSamples = v, min: 0),
+        Number("client.momentum", "Momentum of the sgd client optimizer (PyTorch SGD, no dampening); 0 means none. State lives for one client's local training.",
+            c => c.Client.Momentum, (c, v) => c.Client.Momentum = v, "≥ 0 and < 1", "a number ≥ 0 and < 1", v => v is >= 0 and < 1),
+        Number("client.weight_decay", "L2 penalty of the client optimizer, added to the gradient as weight_decay × weights (PyTorch SGD and Adam); 0 means none.",
+            c => c.Client.WeightDecay, (c, v) => c.Client.WeightDecay = v, "≥ 0", "a number ≥ 0", v => v >= 0),
+        Number("client.adam_beta1", "adam: decay of the first-moment estimate (PyTorch Adam's betas[0]).",
+            c => c.Client.AdamBeta1, (c, v) => c.Client.AdamBeta1 = v, "≥ 0 and < 1", "a number ≥ 0 and < 1", v => v is >= 0 and < 1),
+        Number("client.adam_beta2", "adam: decay of the second-moment estimate (PyTorch Adam's betas[1]).",
+            c => c.Client.AdamBeta2, (c, v) => c.Client.AdamBeta2 = v, "≥ 0 and < 1", "a number ≥ 0 and < 1", v => v is >= 0 and < 1),
+        Number("client.adam_eps", "adam: term added to the denominator (PyTorch Adam's eps).",
+            c => c.Client.AdamEps, (c, v) => c.Client.AdamEps = v, "> 0", "a number > 0", v => v > 0),
+        Number("client.max_grad_norm", "Clip the total L2 norm of each step's gradient over all parameters to this (torch.nn.utils.clip_grad_norm_); 0 means no clipping.",
+            c => c.Client.MaxGradNorm, (c, v) => c.Client.MaxGradNorm = v, "≥ 0", "a number ≥ 0", v => v >= 0),
+        Name("client.lr_schedule", "Client learning rate by round: constant, step (× lr_gamma every lr_step_rounds rounds), exponential (× lr_gamma per round) or cosine (from client.lr in round 1 to lr_min in the last round).",
+            c => c.Client.LrSchedule, (c, v) => c.Client.LrSchedule = v, KnownNames.LrSchedules),
+        Number("client.lr_gamma", "Decay factor of the step and exponential client schedules.",
+            c => c.Client.LrGamma, (c, v) => c.Client.LrGamma = v, "> 0 and ≤ 1", "a number > 0 and ≤ 1", v => v is > 0 and <= 1),
+        Integer("client.lr_step_rounds", "Rounds between two decays of the step client schedule.",
+            c => c.Client.LrStepRounds, (c, v) => c.Client.LrStepRounds = v, min: 1),
+        NumberWhere("client.lr_min", "Client learning rate of the last round under the cosine schedule.",
+            c => c.Client.LrMin, (c, v) => c.Client.LrMin = v, "≥ 0 and ≤ client.lr",
+            c => $"a number ≥ 0 and ≤ client.lr ({ConfigValues.Format(c.Client.Lr)})", c => c.Client.LrMin >= 0 && c.Client.LrMin <= c.Client.Lr),
 
         Component("server.strategy", "Aggregation strategy.",
             c => c.Server.Strategy, (c, v) => c.Server.Strategy = v, () => Components.Strategies),
@@ -84,6 +105,15 @@ public static partial class ConfigSchema
             c => c.Server.Lr, (c, v) => c.Server.Lr = v, "> 0", "a number > 0", v => v > 0),
         Number("server.momentum", "Server momentum; 0 means none.",
             c => c.Server.Momentum, (c, v) => c.Server.Momentum = v, "≥ 0 and < 1", "a number ≥ 0 and < 1", v => v is >= 0 and < 1),
+        Name("server.lr_schedule", "Server learning rate by round (Flute.Core.Schedules.LearningRateSchedule); only constant until the server step reads the schedule.",
+            c => c.Server.LrSchedule, (c, v) => c.Server.LrSchedule = v, KnownNames.ServerLrSchedules),
+        Number("server.lr_gamma", "Decay factor of the step and exponential server schedules.",
+            c => c.Server.LrGamma, (c, v) => c.Server.LrGamma = v, "> 0 and ≤ 1", "a number > 0 and ≤ 1", v => v is > 0 and <= 1),
+        Integer("server.lr_step_rounds", "Rounds between two decays of the step server schedule.",
+            c => c.Server.LrStepRounds, (c, v) => c.Server.LrStepRounds = v, min: 1),
+        NumberWhere("server.lr_min", "Server learning rate of the last round under the cosine schedule.",
+            c => c.Server.LrMin, (c, v) => c.Server.LrMin = v, "≥ 0 and ≤ server.lr",
+            c => $"a number ≥ 0 and ≤ server.lr ({ConfigValues.Format(c.Server.Lr)})", c => c.Server.LrMin >= 0 && c.Server.LrMin <= c.Server.Lr),
         IntegerWhere("server.clients_per_round", "Cohort size: clients sampled (without replacement) each round.",
             c => c.Server.ClientsPerRound, (c, v) => c.Server.ClientsPerRound = v,
             "1 to data.num_clients",
@@ -158,6 +188,12 @@ public static partial class ConfigSchema
         string allowed, string expected, Func<double, bool> isValid) =>
         new(path, ConfigValueType.Number, description, allowed, null, false,
             c => get(c), (c, v) => set(c, (double)v), ConfigValues.ParseNumber, _ => expected, c => isValid(get(c)));
+
+    private static ConfigKey NumberWhere(
+        string path, string description, Func<FluteConfig, double> get, Action<FluteConfig, double> set,
+        string allowed, Func<FluteConfig, string> expected, Func<FluteConfig, bool> isValid) =>
+        new(path, ConfigValueType.Number, description, allowed, null, false,
+            c => get(c), (c, v) => set(c, (double)v), ConfigValues.ParseNumber, expected, isValid);
 
     private static ConfigKey Name(string path, string description, Func<FluteConfig, string> get, Action<FluteConfig, string> set, string[] names)
     {

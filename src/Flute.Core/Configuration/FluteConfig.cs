@@ -63,10 +63,30 @@ public sealed class ModelSection
 /// <summary>The <c>client</c> section: local training on each sampled client.</summary>
 public sealed class ClientSection
 {
-    /// <summary>client.optimizer: sgd.</summary>
+    /// <summary>client.optimizer: sgd | adam.</summary>
     public string Optimizer { get; set; } = "sgd";
-    /// <summary>client.lr: client learning rate (&gt; 0).</summary>
+    /// <summary>client.lr: client learning rate (&gt; 0); the rate of round 1 under a schedule.</summary>
     public double Lr { get; set; } = 0.01;
+    /// <summary>client.momentum: heavy-ball momentum of sgd in [0, 1); 0 = none.</summary>
+    public double Momentum { get; set; }
+    /// <summary>client.weight_decay: L2 penalty added to the gradient (sgd and adam); 0 = none.</summary>
+    public double WeightDecay { get; set; }
+    /// <summary>client.adam_beta1: decay of adam's first moment, in [0, 1).</summary>
+    public double AdamBeta1 { get; set; } = 0.9;
+    /// <summary>client.adam_beta2: decay of adam's second moment, in [0, 1).</summary>
+    public double AdamBeta2 { get; set; } = 0.999;
+    /// <summary>client.adam_eps: adam's denominator term (&gt; 0).</summary>
+    public double AdamEps { get; set; } = 1e-8;
+    /// <summary>client.max_grad_norm: clip each step's total gradient L2 norm to this; 0 = off.</summary>
+    public double MaxGradNorm { get; set; }
+    /// <summary>client.lr_schedule: constant | step | exponential | cosine, by round.</summary>
+    public string LrSchedule { get; set; } = "constant";
+    /// <summary>client.lr_gamma: decay factor of the step and exponential schedules, in (0, 1].</summary>
+    public double LrGamma { get; set; } = 0.1;
+    /// <summary>client.lr_step_rounds: rounds between decays of the step schedule.</summary>
+    public int LrStepRounds { get; set; } = 10;
+    /// <summary>client.lr_min: final rate of the cosine schedule, in [0, client.lr].</summary>
+    public double LrMin { get; set; }
     /// <summary>client.batch_size: samples per local step.</summary>
     public int BatchSize { get; set; } = 32;
     /// <summary>client.local_epochs: passes over the client's data per round.</summary>
@@ -86,6 +106,14 @@ public sealed class ServerSection
     public string Optimizer { get; set; } = "sgd";
     /// <summary>server.lr: server learning rate (FedAvg = 1.0).</summary>
     public double Lr { get; set; } = 1.0;
+    /// <summary>server.lr_schedule: the server rate by round; constant until the server step reads the schedule.</summary>
+    public string LrSchedule { get; set; } = "constant";
+    /// <summary>server.lr_gamma: decay factor of the step and exponential schedules, in (0, 1].</summary>
+    public double LrGamma { get; set; } = 0.1;
+    /// <summary>server.lr_step_rounds: rounds between decays of the step schedule.</summary>
+    public int LrStepRounds { get; set; } = 10;
+    /// <summary>server.lr_min: final rate of the cosine schedule, in [0, server.lr].</summary>
+    public double LrMin { get; set; }
     /// <summary>server.momentum: server momentum in [0, 1).</summary>
     public double Momentum { get; set; }
     /// <summary>server.clients_per_round: cohort size (≤ data.num_clients).</summary>

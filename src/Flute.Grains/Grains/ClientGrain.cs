@@ -2,10 +2,12 @@ using Flute.Core.Aggregation;
 using Flute.Core.Codecs;
 using Flute.Core.Data;
 using Flute.Core.Randomness;
+using Flute.Core.Schedules;
 using Flute.Core.Strategies;
 using Flute.Grains.Placement;
 using Flute.Grains.Runtime;
 using Flute.Grains.Torch;
+using Flute.Grains.Torch.Optimizers;
 using Flute.Interfaces;
 
 namespace Flute.Grains.Grains;
@@ -104,7 +106,8 @@ public sealed class ClientGrain(
             ClientShard shard = context.Data.Shard(clientId);
             var job = new TrainJob(
                 context.Model, weights, shard.Data, shard.Indices,
-                new TrainSettings(client.Lr, client.BatchSize, client.LocalEpochs, client.MaxSamples),
+                new TrainSettings(LearningRateSchedule.ForClient(context.Config).At(request.Round), client.BatchSize, client.LocalEpochs,
+                                  client.MaxSamples, ClientOptimizerSettings.From(client), client.MaxGradNorm),
                 DeterministicRandom.DeriveKey(request.Seed, StreamPurpose.DataOrder, request.Round, clientId),
                 data)
             {

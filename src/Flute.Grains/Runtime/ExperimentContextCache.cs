@@ -49,10 +49,6 @@ public sealed class ExperimentContextCache(TrainerPool pool)
     private async Task<ExperimentContext> BuildAsync(ExperimentSpec spec)
     {
         FluteConfig config = ConfigJson.Deserialize(spec.ConfigJson);
-        // Local training is plain SGD until it builds its optimizer from ClientOptimizerRegistry; a
-        // registered but unread name must fail the run, not silently train with SGD.
-        if (config.Client.Optimizer != "sgd")
-            throw new ArgumentException($"client.optimizer: '{config.Client.Optimizer}' is registered but local training runs sgd only so far");
         FederatedData data = FederatedDataFactory.Load(config.Data, spec.DataDir, config.Experiment.Seed);
         var model = new ModelSpec(config.Model.Name, data.Train.SampleShape, data.Train.ClassCount, config.Model.Hidden);
         ModelLayout layout = await pool.DescribeAsync(model);

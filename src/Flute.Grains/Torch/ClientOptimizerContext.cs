@@ -1,9 +1,9 @@
-using Flute.Core.Configuration;
+using Flute.Grains.Torch.Optimizers;
 using TorchSharp.Modules;
 
 namespace Flute.Grains.Torch;
 
-/// <summary>What a client optimizer is built from: the replica's parameters and the client section of the config.</summary>
+/// <summary>What a client optimizer is built from: its settings and the replica's parameters.</summary>
+/// <param name="Settings">The optimizer's name and hyper-parameters (the learning rate comes per round).</param>
 /// <param name="Parameters">The parameters local training updates.</param>
-/// <param name="Client">client.* settings (lr and the optimizer's own keys).</param>
-public sealed record ClientOptimizerContext(IReadOnlyList<Parameter> Parameters, ClientSection Client);
+public sealed record ClientOptimizerContext(ClientOptimizerSettings Settings, IReadOnlyList<Parameter> Parameters);

@@ -1,13 +1,15 @@
 using System.Buffers;
 using Flute.Core.Randomness;
+using Flute.Grains.Torch.Optimizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Flute.Grains.Torch;
 
 /// <summary>
-/// A client's local training on a replica: plain SGD (p ← p − lr·∇) on the mean cross-entropy of each
-/// batch, from the global weights, then the pseudo-gradient <c>global − local</c>. Runs on a trainer thread.
+/// A client's local training on a replica, from the global weights: per batch, the gradient of the mean
+/// cross-entropy, optional clipping of its total norm, then one step of the client optimizer (plain SGD,
+/// p ← p − lr·∇, by default); finally the pseudo-gradient <c>global − local</c>. Runs on a trainer thread.
 /// </summary>
 internal static class LocalSgd
 {
@@ -18,6 +20,7 @@ internal static class LocalSgd
         if (settings.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(job), settings.BatchSize, "batch size must be ≥ 1");
         if (settings.LocalEpochs < 1) throw new ArgumentOutOfRangeException(nameof(job), settings.LocalEpochs, "local epochs must be ≥ 1");
         if (settings.MaxSamples < 0) throw new ArgumentOutOfRangeException(nameof(job), settings.MaxSamples, "max samples must be ≥ 0");
+        if (!(settings.MaxGradNorm >= 0) || double.IsInfinity(settings.MaxGradNorm)) throw new ArgumentOutOfRangeException(nameof(job), settings.MaxGradNorm, "max gradient norm must be finite and ≥ 0");
         if (job.PseudoGradient.Length != replica.Layout.ByteCount)
             throw new ArgumentException($"pseudo-gradient buffer has {job.PseudoGradient.Length} bytes; model {replica.Spec} needs {replica.Layout.ByteCount}");
         replica.CheckData(job.Data);
@@ -39,18 +42,19 @@ internal static class LocalSgd
             // A job that failed mid-step may have left gradients that backward would add to.
             replica.ClearGradients();
             replica.EnsureBatchCapacity(settings.BatchSize);
+            var optimizer = replica.Optimizer(settings.Optimizer ?? ClientOptimizerSettings.PlainSgd);
+            optimizer.Begin(settings.Lr);
 
             double lossSum = 0;
             long lossCount = 0;
             int steps = 0;
-            using Scalar step = -settings.Lr;
             for (int epoch = 0; epoch < settings.LocalEpochs; epoch++)
             {
                 if (epoch > 0) random.Shuffle(order);
                 for (int start = 0; start < order.Length; start += settings.BatchSize)
                 {
                     int count = Math.Min(settings.BatchSize, order.Length - start);
-                    lossSum += count * (double)Step(replica, job, order.Slice(start, count), step, hook);
+                    lossSum += count * (double)Step(replica, job, order.Slice(start, count), optimizer, settings.MaxGradNorm, hook);
                     lossCount += count;
                     steps++;
                 }
@@ -64,8 +68,8 @@ internal static class LocalSgd
         }
     }
 
-    /// <summary>One SGD step; every tensor it makes dies with its dispose scope.</summary>
-    private static float Step(ModelReplica replica, TrainJob job, ReadOnlySpan<int> batch, Scalar step, ClientHook? hook)
+    /// <summary>One optimizer step; every tensor it makes dies with its dispose scope.</summary>
+    private static float Step(ModelReplica replica, TrainJob job, ReadOnlySpan<int> batch, IClientOptimizer optimizer, double maxGradNorm, ClientHook? hook)
     {
         using var scope = NewDisposeScope();
         replica.FillBatch(job.Data, batch);
@@ -74,19 +78,13 @@ internal static class LocalSgd
         loss.backward();
         using (no_grad())
         {
-            var parameters = replica.Parameters;
-            hook?.AdjustGradients(parameters);
-            for (int i = 0; i < parameters.Count; i++)
-            {
-                var p = parameters[i];
-                var grad = p.grad;
-                if (grad is null) continue;
-                p.add_(grad, step);
-                // Dropping the gradient lets the next backward pass write a fresh one instead of
-                // accumulating into (and first zeroing) the old buffer.
-                p.grad = null;
-            }
+            hook?.AdjustGradients(replica.Parameters);
+            if (maxGradNorm > 0) GradientClipping.ClipTotalNorm(replica.Parameters, maxGradNorm);
+            optimizer.Step();
         }
+        // Dropping the gradients lets the next backward pass write fresh ones instead of
+        // accumulating into (and first zeroing) the old buffers.
+        replica.ClearGradients();
         return loss.item<float>();
     }
 }

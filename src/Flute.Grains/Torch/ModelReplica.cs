@@ -2,6 +2,7 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Flute.Core.Data;
+using Flute.Grains.Torch.Optimizers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,6 +24,7 @@ internal sealed unsafe class ModelReplica : IDisposable
     private Tensor? labels;
     private float* inputData;
     private long* labelData;
+    private IClientOptimizer? optimizer;
 
     private ModelReplica(ModelSpec spec, nn.Module<Tensor, Tensor> module, Parameter[] parameters, nint[] parameterData, ModelLayout layout)
     {
@@ -111,6 +113,21 @@ internal sealed unsafe class ModelReplica : IDisposable
         foreach (var p in parameters) p.grad = null;
     }
 
+    /// <summary>
+    /// The client optimizer for <paramref name="settings"/> over this replica's parameters, kept while the
+    /// settings stay equal so its buffers are allocated once, not per job.
+    /// </summary>
+    public IClientOptimizer Optimizer(ClientOptimizerSettings settings)
+    {
+        if (optimizer is null || optimizer.Settings != settings)
+        {
+            optimizer?.Dispose();
+            optimizer = null;
+            optimizer = ClientOptimizerRegistry.Create(new ClientOptimizerContext(settings, parameters));
+        }
+        return optimizer;
+    }
+
     /// <summary>Makes the preallocated batch tensors hold at least <paramref name="batchSize"/> samples.</summary>
     public void EnsureBatchCapacity(int batchSize)
     {
@@ -164,6 +181,7 @@ internal sealed unsafe class ModelReplica : IDisposable
     {
         inputs?.Dispose();
         labels?.Dispose();
+        optimizer?.Dispose();
         Module.Dispose();
     }
 

@@ -1,13 +1,18 @@
+using Flute.Grains.Torch.Optimizers;
+
 namespace Flute.Grains.Torch;
 
 /// <summary>
-/// Local-training hyper-parameters of one client job. <see cref="MaxSamples"/> &gt; 0 caps the samples a
-/// client uses (the first ones of its first shuffle, for every epoch); 0 uses all.
+/// Local-training hyper-parameters of one client job. <see cref="Lr"/> is this round's client rate (the
+/// schedule already applied). <see cref="MaxSamples"/> &gt; 0 caps the samples a client uses (the first
+/// ones of its first shuffle, for every epoch); 0 uses all. <see cref="Optimizer"/> null means plain SGD.
+/// <see cref="MaxGradNorm"/> &gt; 0 clips each step's total gradient norm; 0 is off.
 /// </summary>
-public sealed record TrainSettings(double Lr, int BatchSize, int LocalEpochs, int MaxSamples);
+public sealed record TrainSettings(double Lr, int BatchSize, int LocalEpochs, int MaxSamples,
+                                   ClientOptimizerSettings? Optimizer = null, double MaxGradNorm = 0);
 
 /// <summary>
-/// One client's local training: start from <see cref="GlobalWeights"/>, run plain SGD over the samples
+/// One client's local training: start from <see cref="GlobalWeights"/>, run the client optimizer over the samples
 /// <see cref="Indices"/> of <see cref="Data"/> in an order drawn from <see cref="DataOrderKey"/>, and write
 /// <c>global − local</c> as float32 little-endian bytes into <see cref="PseudoGradient"/> (4 × parameter count bytes).
 /// </summary>
@@ -20,6 +25,6 @@ public sealed record TrainJob(ModelSpec Model, ReadOnlyMemory<byte> GlobalWeight
 
 /// <summary>
 /// What a training job reports: the number of distinct samples used, the mean per-sample training loss
-/// over all steps, and the number of SGD steps.
+/// over all steps, and the number of optimizer steps.
 /// </summary>
 public readonly record struct TrainOutcome(int SampleCount, double MeanLoss, int Steps);

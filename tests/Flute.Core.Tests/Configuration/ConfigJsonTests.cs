@@ -6,9 +6,9 @@ public sealed class ConfigJsonTests
 {
     // Written by hand from FluteConfig's initializers, in schema order; its SHA-256 was computed independently (Python hashlib).
     private const string DefaultJson =
-        """{"experiment":{"name":"experiment","seed":0,"rounds":1},"data":{"dataset":"mnist","partition":"iid","num_clients":100,"alpha":0.5,"file":"","beta":1,"max_samples_per_client":1000,"shards_per_client":2,"dir":"","validation_fraction":0},"model":{"name":"logreg","hidden":200},"client":{"optimizer":"sgd","lr":0.01,"batch_size":32,"local_epochs":1,"max_samples":0},"server":{"strategy":"fedavg","optimizer":"sgd","lr":1,"momentum":0,"clients_per_round":10,"eval_every":10,"max_in_flight":0,"max_retries":3,"eval_batch_size":1000,"aggregation":"auto","proximal_mu":0.01},"silo":{"trainers":0,"threads_per_trainer":1},"storage":{"provider":"local","dir":".flute","keep_rounds":2,"snapshot_every":0,"best_metric":"accuracy"}}""";
+        """{"experiment":{"name":"experiment","seed":0,"rounds":1},"data":{"dataset":"mnist","partition":"iid","num_clients":100,"alpha":0.5,"file":"","beta":1,"max_samples_per_client":1000,"shards_per_client":2,"dir":"","validation_fraction":0},"model":{"name":"logreg","hidden":200},"client":{"optimizer":"sgd","lr":0.01,"batch_size":32,"local_epochs":1,"max_samples":0,"momentum":0,"weight_decay":0,"adam_beta1":0.9,"adam_beta2":0.999,"adam_eps":1E-08,"max_grad_norm":0,"lr_schedule":"constant","lr_gamma":0.1,"lr_step_rounds":10,"lr_min":0},"server":{"strategy":"fedavg","optimizer":"sgd","lr":1,"momentum":0,"lr_schedule":"constant","lr_gamma":0.1,"lr_step_rounds":10,"lr_min":0,"clients_per_round":10,"eval_every":10,"max_in_flight":0,"max_retries":3,"eval_batch_size":1000,"aggregation":"auto","proximal_mu":0.01},"silo":{"trainers":0,"threads_per_trainer":1},"storage":{"provider":"local","dir":".flute","keep_rounds":2,"snapshot_every":0,"best_metric":"accuracy"}}""";
 
-    private const string DefaultHash = "7802e2cb0bf56754c98594419fb3a1eb5c21d4314d14afddcd1f4a424d6b49f2";
+    private const string DefaultHash = "186ad5f2374a125ae3d6923e6c81de15ce0a05df09c8e99e48138da9917310e9";
 
     [Fact]
     public void Serialize_writes_snake_case_in_schema_order()

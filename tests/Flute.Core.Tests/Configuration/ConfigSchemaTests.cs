@@ -54,6 +54,8 @@ public sealed class ConfigSchemaTests
             ["client.optimizer"] = Components.ClientOptimizers.Names,
             ["server.strategy"] = Components.Strategies.Names,
             ["server.optimizer"] = Components.ServerOptimizers.Names,
+            ["client.lr_schedule"] = KnownNames.LrSchedules,
+            ["server.lr_schedule"] = KnownNames.ServerLrSchedules,
             ["server.aggregation"] = KnownNames.Aggregations,
             ["storage.provider"] = KnownNames.StorageProviders,
             ["storage.best_metric"] = KnownNames.BestMetrics,
@@ -159,6 +161,10 @@ public sealed class ConfigSchemaTests
         "storage.dir" => ("some/store", "some/store"),
         "storage.provider" => ("none", "none"),
         "storage.best_metric" => ("loss", "loss"),
+        "client.optimizer" => ("adam", "adam"),
+        "client.lr_schedule" => ("cosine", "cosine"),
+        // Must stay ≤ client.lr and server.lr (defaults 0.01 and 1).
+        "client.lr_min" or "server.lr_min" => ("0.005", 0.005),
         // Single-name lists have no other valid value; writing the one name must still land in the property.
         _ when key.Type == ConfigValueType.Name => (key.AllowedNames![0], key.AllowedNames[0]),
         _ when key.Type == ConfigValueType.Number => ("0.125", 0.125),

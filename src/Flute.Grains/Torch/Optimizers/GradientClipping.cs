@@ -1,0 +1,31 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Flute.Grains.Torch.Optimizers;
+
+/// <summary>
+/// <c>torch.nn.utils.clip_grad_norm_</c> with the 2-norm, computed as PyTorch does in float32: the
+/// total norm is the norm of the per-parameter gradient norms, and every gradient is multiplied by
+/// min(1, max_norm / (total + 1e-6)) (a factor of 1 changes no bits).
+/// </summary>
+internal static class GradientClipping
+{
+    /// <summary>Clips the parameters' gradients in place; call inside the batch's dispose scope.</summary>
+    /// <returns>The total norm before clipping (0 when no parameter has a gradient).</returns>
+    public static float ClipTotalNorm(IReadOnlyList<Parameter> parameters, double maxNorm)
+    {
+        var grads = new List<Tensor>(parameters.Count);
+        foreach (var p in parameters)
+        {
+            if (p.grad is { } grad) grads.Add(grad);
+        }
+        if (grads.Count == 0) return 0;
+        var norms = new Tensor[grads.Count];
+        for (int i = 0; i < norms.Length; i++) norms[i] = linalg.vector_norm(grads[i]);
+        var total = linalg.vector_norm(stack(norms));
+        var coefficient = clamp((total + 1e-6).reciprocal_().mul_(maxNorm), max: 1.0);
+        foreach (var grad in grads) grad.mul_(coefficient);
+        return total.item<float>();
+    }
+}
