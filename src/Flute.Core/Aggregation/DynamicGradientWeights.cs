@@ -37,6 +37,11 @@ public static class DynamicGradientWeights
         {
             return 0;
         }
+        if (beta == 0)
+        {
+            // Uniform weights by definition, also where loss − reference would overflow to infinity.
+            return 1;
+        }
         return Math.Exp(Math.Clamp(-beta * (perSampleLoss - referenceLoss), -MaxExponent, MaxExponent));
     }
 

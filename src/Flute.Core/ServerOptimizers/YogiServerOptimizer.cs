@@ -25,6 +25,11 @@ public sealed class YogiServerOptimizer : AdaptiveServerOptimizer
     public override string Name => OptimizerName;
 
     /// <inheritdoc />
-    protected override float NextSecondMoment(float v, float gradientSquared) =>
-        v - _oneMinusBeta2 * gradientSquared * MathF.Sign(v - gradientSquared);
+    protected override float NextSecondMoment(float v, float gradientSquared)
+    {
+        // Comparisons rather than MathF.Sign, which throws on NaN (v − g² is NaN once both are infinite).
+        float difference = v - gradientSquared;
+        float sign = difference > 0 ? 1f : difference < 0 ? -1f : 0f;
+        return v - _oneMinusBeta2 * gradientSquared * sign;
+    }
 }

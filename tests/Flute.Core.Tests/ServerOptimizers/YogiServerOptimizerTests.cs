@@ -35,4 +35,23 @@ public sealed class YogiServerOptimizerTests
         Assert.Equal([2f, 3.25f], state[1]);
         Assert.Equal("yogi", optimizer.Name);
     }
+
+    [Fact]
+    public void Step_WithASquareThatOverflowsKeepsGoingInsteadOfThrowing()
+    {
+        // Arrange: g = 1e30 gives g² = ∞, so v becomes ∞ and the next v − g² is ∞ − ∞ = NaN, on which
+        // MathF.Sign would throw.
+        var optimizer = new YogiServerOptimizer(new AdaptiveOptimizerOptions(LearningRate: 0.1));
+        float[] weights = [1f];
+
+        // Act
+        Exception? error = Record.Exception(() =>
+        {
+            optimizer.Step(weights, [1e30f]);
+            optimizer.Step(weights, [1e30f]);
+        });
+
+        // Assert
+        Assert.Null(error);
+    }
 }
