@@ -18,4 +18,10 @@ public enum StreamPurpose : ulong
     Validation = 9,
     /// <summary>The synthetic data set: client k's model, mean and samples (round 0: training clients; 1: test clients; 2: validation clients).</summary>
     Synthetic = 10,
+    /// <summary>Which cohort members send a manipulated update (attack simulation), keyed per client.</summary>
+    AttackSelection = 11,
+    /// <summary>The noise a simulated gaussian attacker sends instead of its update.</summary>
+    AttackNoise = 12,
+    /// <summary>Whether DGA defers a client's update to the next round (its stale_prob option).</summary>
+    StaleUpdate = 13,
 }

@@ -6,7 +6,7 @@ namespace Flute.Grains.Torch.Optimizers;
 /// <see cref="Begin"/> zeroes it: a client trains once per round from the global weights, so state
 /// never carries from one job to the next.
 /// </summary>
-internal interface IClientOptimizer : IDisposable
+public interface IClientOptimizer : IDisposable
 {
     /// <summary>The settings this optimizer was built with.</summary>
     ClientOptimizerSettings Settings { get; }

@@ -1,0 +1,25 @@
+namespace Flute.Core.ServerOptimizers;
+
+/// <summary>
+/// FedAdagrad: v ← v + g², then the shared adaptive step (β2 is not used). Reddi, Charles, Zaheer,
+/// Garrett, Rush, Konečný, Kumar and McMahan, "Adaptive Federated Optimization", ICLR 2021,
+/// arXiv:2003.00295 (Algorithm 2). State: m and v.
+/// </summary>
+public sealed class AdagradServerOptimizer : AdaptiveServerOptimizer
+{
+    /// <summary>The name a registration would use.</summary>
+    public const string OptimizerName = "adagrad";
+
+    /// <summary>Creates the optimizer.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public AdagradServerOptimizer(AdaptiveOptimizerOptions options)
+        : base(options)
+    {
+    }
+
+    /// <inheritdoc />
+    public override string Name => OptimizerName;
+
+    /// <inheritdoc />
+    protected override float NextSecondMoment(float v, float gradientSquared) => v + gradientSquared;
+}
