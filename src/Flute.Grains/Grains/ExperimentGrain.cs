@@ -153,6 +153,7 @@ public sealed partial class ExperimentGrain(
             ConfigResultHash = ConfigJson.ResultHash(config),
             OutputDirectory = spec.OutputDirectory,
             DataDir = spec.DataDir,
+            Fingerprint = spec.Fingerprint,
         };
         Publish();
         // Round 0 (the initial weights) is committed before round 1 runs, so a crash at any later
@@ -216,6 +217,7 @@ public sealed partial class ExperimentGrain(
         s.ConfigResultHash = ConfigJson.ResultHash(config);
         s.OutputDirectory = spec.OutputDirectory;
         s.DataDir = spec.DataDir;
+        s.Fingerprint ??= spec.Fingerprint;
         s.Error = null;
         if (request.ForcedChanges.Count > 0)
             s.ConfigBranches.Add($"round {_round}: {string.Join(", ", request.ForcedChanges)}");
