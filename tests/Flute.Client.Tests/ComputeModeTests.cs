@@ -85,7 +85,7 @@ public sealed class ComputeModeTests : IDisposable
 
         Assert.True(warned.ExitCode == 0, warned.StdErr);
         Assert.Contains($"warning: {expected}", warned.StdErr);
-        Assert.Single(warned.StdErr.Split('\n').Where(l => l.StartsWith("warning: fingerprint:", StringComparison.Ordinal)));
+        Assert.Single(warned.StdErr.Split('\n'), l => l.StartsWith("warning: fingerprint:", StringComparison.Ordinal));
         Assert.Contains("round 4/4", warned.StdOut);
 
         // The experiment keeps the fingerprint it started with: a resume where it started is silent.

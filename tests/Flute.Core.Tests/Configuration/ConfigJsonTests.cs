@@ -6,9 +6,9 @@ public sealed class ConfigJsonTests
 {
     // Written by hand from FluteConfig's initializers, in schema order; its SHA-256 was computed independently (Python hashlib).
     private const string DefaultJson =
-        """{"experiment":{"name":"experiment","seed":0,"rounds":1},"data":{"dataset":"mnist","partition":"iid","num_clients":100,"alpha":0.5,"file":"","beta":1,"max_samples_per_client":1000,"shards_per_client":2,"dir":"","validation_fraction":0},"model":{"name":"logreg","hidden":200},"client":{"optimizer":"sgd","lr":0.01,"batch_size":32,"local_epochs":1,"max_samples":0},"server":{"strategy":"fedavg","optimizer":"sgd","lr":1,"momentum":0,"clients_per_round":10,"eval_every":10,"max_in_flight":0,"max_retries":3,"eval_batch_size":1000,"aggregation":"auto"},"silo":{"trainers":0,"threads_per_trainer":1},"storage":{"provider":"local","dir":".flute","keep_rounds":2,"snapshot_every":0,"best_metric":"accuracy"}}""";
+        """{"experiment":{"name":"experiment","seed":0,"rounds":1},"data":{"dataset":"mnist","partition":"iid","num_clients":100,"alpha":0.5,"file":"","beta":1,"max_samples_per_client":1000,"shards_per_client":2,"dir":"","validation_fraction":0},"model":{"name":"logreg","hidden":200},"client":{"optimizer":"sgd","lr":0.01,"batch_size":32,"local_epochs":1,"max_samples":0},"server":{"strategy":"fedavg","optimizer":"sgd","lr":1,"momentum":0,"clients_per_round":10,"eval_every":10,"max_in_flight":0,"max_retries":3,"eval_batch_size":1000,"aggregation":"auto"},"silo":{"trainers":0,"threads_per_trainer":1,"compute":"native"},"storage":{"provider":"local","dir":".flute","keep_rounds":2,"snapshot_every":0,"best_metric":"accuracy"}}""";
 
-    private const string DefaultHash = "1a821bacd65177665aa2d44a5d439ee66a582e6961cc5db4cf63a6e7432e939e";
+    private const string DefaultHash = "68f5bd7026a47afe41074b5c67c1371c66e2b151979b6e917e902967f4518524";
 
     [Fact]
     public void Serialize_writes_snake_case_in_schema_order()

@@ -52,6 +52,7 @@ public sealed class ConfigSchemaTests
             ["server.strategy"] = KnownNames.Strategies,
             ["server.optimizer"] = KnownNames.ServerOptimizers,
             ["server.aggregation"] = KnownNames.Aggregations,
+            ["silo.compute"] = KnownNames.ComputeModes,
             ["storage.provider"] = KnownNames.StorageProviders,
             ["storage.best_metric"] = KnownNames.BestMetrics,
         };
