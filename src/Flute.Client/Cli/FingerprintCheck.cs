@@ -38,19 +38,9 @@ public static class FingerprintCheck
     {
         ArgumentNullException.ThrowIfNull(silos);
         ArgumentNullException.ThrowIfNull(config);
-        var reporting = silos.Where(s => s.Fingerprint is not null).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
-        if (reporting.Count == 0) return experiment;
-        ComputeFingerprint reference = experiment ?? reporting[0].Fingerprint!;
-        var lines = new List<string>();
-        if (experiment is null && reference.Compute != config.Silo.Compute)
-        {
-            lines.Add($"fingerprint: compute '{reference.Compute}' of silo {reporting[0].Name} differs from the config's silo.compute '{config.Silo.Compute}' " +
-                      $"(a cluster silo's mode is its own setting: start it with --compute {config.Silo.Compute})");
-        }
-        foreach (SiloInfo silo in reporting)
-            lines.AddRange(ComputeFingerprints.Differences(reference, silo.Fingerprint!, $"silo {silo.Name}: "));
+        var (reference, lines) = ComputeFingerprints.ClusterDifferences(silos, experiment, config.Silo.Compute);
         Report(lines, strict, warnings);
-        return reference with { Trainers = silos.Sum(s => s.Trainers) };
+        return reference;
     }
 
     /// <summary>Compares this process's fingerprint with the one the experiment started with (none recorded: nothing to compare).</summary>

@@ -73,6 +73,31 @@ public static class ComputeFingerprints
     }
 
     /// <summary>
+    /// A cluster's fingerprint and how its silos differ from it: the reference is
+    /// <paramref name="experiment"/>'s (a resume) or else the first silo's by name (a new run), with
+    /// the cluster's total trainers; every silo is compared with it, and a new run's reference also
+    /// with the config's silo.compute (<paramref name="requestedCompute"/>), which only a silo's own
+    /// settings can set. Silos of older builds report no fingerprint and are left out.
+    /// </summary>
+    public static (ComputeFingerprint? Reference, IReadOnlyList<string> Lines) ClusterDifferences(
+        IReadOnlyList<SiloInfo> silos, ComputeFingerprint? experiment, string requestedCompute)
+    {
+        ArgumentNullException.ThrowIfNull(silos);
+        var reporting = silos.Where(s => s.Fingerprint is not null).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        if (reporting.Count == 0) return (experiment, []);
+        ComputeFingerprint reference = experiment ?? reporting[0].Fingerprint!;
+        var lines = new List<string>();
+        if (experiment is null && reference.Compute != requestedCompute)
+        {
+            lines.Add($"fingerprint: compute '{reference.Compute}' of silo {reporting[0].Name} differs from the config's silo.compute '{requestedCompute}' " +
+                      $"(a cluster silo's mode is its own setting: start it with --compute {requestedCompute})");
+        }
+        foreach (SiloInfo silo in reporting)
+            lines.AddRange(Differences(reference, silo.Fingerprint!, $"silo {silo.Name}: "));
+        return (reference with { Trainers = silos.Sum(s => s.Trainers) }, lines);
+    }
+
+    /// <summary>
     /// The libtorch native package this process ships with ("libtorch-cpu-linux-x64 2.10.0") and the
     /// TorchSharp version, from the application's dependency manifest — without loading libtorch.
     /// </summary>

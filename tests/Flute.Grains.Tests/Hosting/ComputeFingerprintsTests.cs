@@ -97,6 +97,47 @@ public sealed class ComputeFingerprintsTests
         Assert.Equal(ComputeMode.Native, ComputeDispatch.Mode);
     }
 
+    private static SiloInfo Silo(string name, ComputeFingerprint? fingerprint, int trainers = 2) =>
+        new($"addr-{name}", name, "cpu", trainers, 1, 0, 0, 0, 1, [], "none", "") { Fingerprint = fingerprint };
+
+    [Fact]
+    public void A_new_cluster_run_takes_the_first_silo_by_name_and_names_every_silo_that_differs()
+    {
+        ComputeFingerprint amd = Epyc();
+        ComputeFingerprint intel = amd with { Cpu = "Intel Xeon" };
+        SiloInfo[] silos = [Silo("s2", intel, trainers: 3), Silo("s1", amd), Silo("old", null, trainers: 1)];
+
+        var (reference, lines) = ComputeFingerprints.ClusterDifferences(silos, null, "native");
+
+        Assert.Equal(amd with { Trainers = 6 }, reference);   // s1 sorts first; 3 + 2 + 1 trainers
+        Assert.Equal(["fingerprint: silo s2: cpu 'Intel Xeon' differs from the experiment's 'AMD EPYC'"], lines);
+    }
+
+    [Fact]
+    public void A_cluster_in_another_mode_than_the_config_asks_for_is_named_first()
+    {
+        SiloInfo[] silos = [Silo("s1", Epyc())];
+
+        var (_, lines) = ComputeFingerprints.ClusterDifferences(silos, null, "portable");
+
+        Assert.Equal(
+            ["fingerprint: compute 'native' of silo s1 differs from the config's silo.compute 'portable' (a cluster silo's mode is its own setting: start it with --compute portable)"],
+            lines);
+    }
+
+    [Fact]
+    public void A_resume_on_a_cluster_compares_every_silo_with_the_experiments_fingerprint()
+    {
+        ComputeFingerprint experiment = Epyc(ComputeMode.Portable);
+        SiloInfo[] silos = [Silo("s1", experiment), Silo("s2", Epyc(ComputeMode.Portable, threads: 2))];
+
+        var (reference, lines) = ComputeFingerprints.ClusterDifferences(silos, experiment, "native");
+
+        Assert.Equal(experiment with { Trainers = 4 }, reference);
+        // The experiment's stored mode rules on resume, not the config's: only s2's threads differ.
+        Assert.Equal(["fingerprint: silo s2: threads_per_trainer '2' differs from the experiment's '1'"], lines);
+    }
+
     [Theory]
     [InlineData("native", ComputeMode.Native)]
     [InlineData("portable", ComputeMode.Portable)]
