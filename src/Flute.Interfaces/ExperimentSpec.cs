@@ -9,6 +9,9 @@ public sealed record ExperimentSpec(
 {
     /// <summary>Where the CLI writes the run's outputs; recorded so a resume appends there.</summary>
     [Id(3)] public string OutputDirectory { get; init; } = "";
+
+    /// <summary>Where the experiment computes (this process, or the cluster's first silo); stored with a new experiment.</summary>
+    [Id(4)] public ComputeFingerprint? Fingerprint { get; init; }
 }
 
 /// <summary>

@@ -38,6 +38,9 @@ public sealed record SiloInfo(
 {
     /// <summary>Experiments whose experiment grain (the server) is activated on this silo.</summary>
     [Id(12)] public IReadOnlyList<string> ServerOf { get; init; } = [];
+
+    /// <summary>The silo's compute fingerprint (null from a silo of an older build).</summary>
+    [Id(13)] public ComputeFingerprint? Fingerprint { get; init; }
 }
 
 /// <summary>

@@ -15,7 +15,7 @@ namespace Flute.Silo;
 public static class SiloHost
 {
     private const string Usage =
-        "usage: flute-silo [--settings FILE] [--device cpu|cuda:N] [--trainers N] [--threads-per-trainer N]\n" +
+        "usage: flute-silo [--settings FILE] [--device cpu|cuda:N] [--trainers N] [--threads-per-trainer N] [--compute native|portable]\n" +
         "                  [--silo-port P] [--gateway-port P] [--listen IP] [--advertise IP] [--name NAME]\n" +
         "                  [--cluster-id ID] [--service-id ID] [--clustering localhost|azure] [--clustering-connection STRING]\n" +
         "                  [--storage local|azure|none] [--store DIR] [--azure-connection STRING]\n" +
@@ -33,6 +33,8 @@ public static class SiloHost
         try
         {
             settings = SiloSettings.Load(args);
+            // Before anything can load libtorch (the device check below may): its dispatch is fixed then.
+            ComputeDispatch.Apply(settings.Compute);
             TrainerDevice.Parse(settings.Device).EnsureUsable();
             if (settings.Clustering == "azure") await ClusterRegistration.ProbeAsync(settings.ClusteringConnection);
         }
@@ -120,7 +122,7 @@ public static class SiloHost
         var pool = settings.SiloOptions();
         // deploy/local-cluster.sh waits for this line.
         Console.WriteLine($"flute-silo: ready: {name} {local.SiloAddress} gateway {local.GatewayAddress?.ToString() ?? "none"}, " +
-                          $"device {pool.Device}, {pool.EffectiveTrainers} trainer(s) x {pool.ThreadsPerTrainer} thread(s), " +
+                          $"device {pool.Device}, {pool.EffectiveTrainers} trainer(s) x {pool.ThreadsPerTrainer} thread(s), compute {ComputeModes.Name(settings.Compute)}, " +
                           $"cluster {settings.ClusterId} ({settings.Clustering}), storage {FluteStorageName(settings)}, pid {Environment.ProcessId}");
         await host.WaitForShutdownAsync();
         return 0;

@@ -18,6 +18,7 @@ public sealed class SiloSettings
         ["--device"] = "Device",
         ["--trainers"] = "Trainers",
         ["--threads-per-trainer"] = "ThreadsPerTrainer",
+        ["--compute"] = "Compute",
         ["--silo-port"] = "SiloPort",
         ["--gateway-port"] = "GatewayPort",
         ["--listen"] = "ListenAddress",
@@ -40,6 +41,8 @@ public sealed class SiloSettings
     public string Device { get; private init; } = "cpu";
     public int Trainers { get; private init; }
     public int ThreadsPerTrainer { get; private init; } = 1;
+    /// <summary>native or portable (libtorch's dispatch pinned before it loads; docs/reproducibility.md).</summary>
+    public ComputeMode Compute { get; private init; }
     public int SiloPort { get; private init; } = 11111;
     public int GatewayPort { get; private init; } = 30000;
     public IPAddress ListenAddress { get; private init; } = IPAddress.Loopback;
@@ -132,6 +135,7 @@ public sealed class SiloSettings
             Device = Get("Device") ?? "cpu",
             Trainers = Int(Get("Trainers"), "--trainers", 0, 0),
             ThreadsPerTrainer = Int(Get("ThreadsPerTrainer"), "--threads-per-trainer", 1, 1),
+            Compute = ComputeModes.Parse(Get("Compute") ?? "native", "--compute"),
             SiloPort = Int(Get("SiloPort"), "--silo-port", 11111, 1, 65535),
             GatewayPort = Int(Get("GatewayPort"), "--gateway-port", 30000, 1, 65535),
             ListenAddress = listen,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Flute.Grains.Hosting;
 using Flute.Interfaces;
 
 namespace Flute.Client.Cli;
@@ -48,6 +49,7 @@ public static class ClusterCommand
                     experiments = s.Experiments,
                     server_of = s.ServerOf,
                     storage = s.StorageKind,
+                    fingerprint = s.Fingerprint is null ? null : ComputeFingerprints.Fields(s.Fingerprint).ToDictionary(p => p.Key, p => p.Value),
                 }),
             }));
             return ExitCodes.Ok;

@@ -17,7 +17,7 @@ public static class ResumeCommand
     {
         string? id = null, newId = null, configPath = null, outDir = null, dataDir = null;
         int? rounds = null, fromRound = null;
-        bool force = false;
+        bool force = false, strict = false;
         var overrides = new List<string>();
         var storageArgs = new StorageArguments();
         var clusterArgs = new ClusterArguments();
@@ -33,6 +33,7 @@ public static class ResumeCommand
                 case "--config": configPath = OptionValues.Next(args, ref i); break;
                 case "--set": overrides.Add(OptionValues.Next(args, ref i)); break;
                 case "--force-config": force = true; break;
+                case "--strict-fingerprint": strict = true; break;
                 case "--out": outDir = OptionValues.Next(args, ref i); break;
                 case "--data-dir": dataDir = OptionValues.Next(args, ref i); break;
                 default:
@@ -89,6 +90,19 @@ public static class ResumeCommand
         if (source.BuildVersion.Length > 0 && source.BuildVersion != currentBuild)
             Console.WriteLine($"warning: experiment '{id}' was written by build {source.BuildVersion}, this is {currentBuild}: bitwise equality with an uninterrupted run is guaranteed only on the same build");
 
+        // A fork is a new experiment: it records where it computes; a resume compares with where it did.
+        ComputeFingerprint? recorded = fork ? null : source.Fingerprint;
+        ComputeFingerprint? fingerprint;
+        if (cluster is null)
+        {
+            fingerprint = FingerprintCheck.Embedded(proposed);
+            FingerprintCheck.Compare(recorded, fingerprint, strict, Console.Error);
+        }
+        else
+        {
+            fingerprint = FingerprintCheck.Cluster(await cluster.SilosAsync(), recorded, proposed, strict, Console.Error);
+        }
+
         string output = Path.GetFullPath(outDir ?? (fork || source.OutputDirectory.Length == 0 ? Path.Combine("runs", target) : source.OutputDirectory));
         DataFiles.Check(dataDir, proposed);
         IExperimentLock experimentLock = await Locks.AcquireAsync(store, target);
@@ -97,7 +111,7 @@ public static class ResumeCommand
             if (fork && await store.ReadStateAsync(target) is not null)
                 throw new UsageException($"experiment '{target}' already exists in {store.Location}; choose another --id");
             MnistFiles files = DataFiles.Ensure(dataDir, proposed);
-            var spec = new ExperimentSpec(target, ConfigJson.Serialize(proposed), Path.GetFullPath(files.Directory)) { OutputDirectory = output };
+            var spec = new ExperimentSpec(target, ConfigJson.Serialize(proposed), Path.GetFullPath(files.Directory)) { OutputDirectory = output, Fingerprint = fingerprint };
             var request = new ResumeRequest(spec, total, differences, fork ? id : null, fromRound ?? 0);
             return await RunSession.ExecuteAsync(new SessionPlan(
                 spec, proposed, total, storage, storageArgs, experimentLock, files.FetchSeconds,

@@ -15,6 +15,9 @@ public sealed record RunArguments(
     /// <summary>--cluster local|CONNECTION [--cluster-id ID]: run on a silo cluster instead of an embedded silo.</summary>
     public ClusterArguments Cluster { get; init; } = new();
 
+    /// <summary>--strict-fingerprint: refuse (exit 2) instead of warning when a silo's compute fingerprint differs.</summary>
+    public bool StrictFingerprint { get; init; }
+
     public static RunArguments Parse(ReadOnlySpan<string> args)
     {
         string? config = null, id = null, outDir = null, dataDir = null;
@@ -22,6 +25,7 @@ public sealed record RunArguments(
         var overrides = new List<string>();
         var storage = new StorageArguments();
         var cluster = new ClusterArguments();
+        bool strict = false;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -32,6 +36,8 @@ public sealed record RunArguments(
                 case "--out": outDir = OptionValues.Next(args, ref i); break;
                 case "--data-dir": dataDir = OptionValues.Next(args, ref i); break;
                 case "--set": overrides.Add(OptionValues.Next(args, ref i)); break;
+                case "--portable": overrides.Add("silo.compute=portable"); break;
+                case "--strict-fingerprint": strict = true; break;
                 case "--seed":
                     string s = OptionValues.Next(args, ref i);
                     seed = ulong.TryParse(s, out ulong v) ? v : throw new UsageException($"--seed: expected a non-negative integer, found '{s}'");
@@ -45,7 +51,7 @@ public sealed record RunArguments(
         }
         if (config is null) throw new UsageException("run: missing CONFIG (e.g. flute run examples/mnist-cnn.yaml)");
         if (seed is ulong n) overrides.Insert(0, $"experiment.seed={n}");
-        return new RunArguments(config, id, outDir, seed, dataDir, overrides, storage) { Cluster = cluster };
+        return new RunArguments(config, id, outDir, seed, dataDir, overrides, storage) { Cluster = cluster, StrictFingerprint = strict };
     }
 }
 

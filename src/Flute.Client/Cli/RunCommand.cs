@@ -28,6 +28,10 @@ public static class RunCommand
         FluteStorageOptions storage = cluster is null
             ? args.Storage.Resolve(config)
             : cluster.Storage(await cluster.SilosAsync(), args.Storage, ConfigProvider(args.ConfigPath, config));
+        // Before the embedded silo exists, so the dispatch is pinned before libtorch loads.
+        ComputeFingerprint? fingerprint = cluster is null
+            ? FingerprintCheck.Embedded(config)
+            : FingerprintCheck.Cluster(await cluster.SilosAsync(), null, config, args.StrictFingerprint, Console.Error);
         string id = args.Id ?? s_defaultIds.Next(config.Experiment.Name);
         string outDir = Path.GetFullPath(args.OutDir ?? Path.Combine("runs", id));
         Console.WriteLine($"experiment {id} -> {Path.GetRelativePath(Environment.CurrentDirectory, outDir)} (store: {RunSession.StoreDescription(storage)}{(target is null ? "" : $", {target.Describe()}")})");
@@ -47,7 +51,7 @@ public static class RunCommand
                 }
             }
             MnistFiles files = DataFiles.Ensure(args.DataDir, config);
-            var spec = new ExperimentSpec(id, ConfigJson.Serialize(config), Path.GetFullPath(files.Directory)) { OutputDirectory = outDir };
+            var spec = new ExperimentSpec(id, ConfigJson.Serialize(config), Path.GetFullPath(files.Directory)) { OutputDirectory = outDir, Fingerprint = fingerprint };
             return await RunSession.ExecuteAsync(new SessionPlan(
                 spec, config, config.Experiment.Rounds, storage, args.Storage, experimentLock, files.FetchSeconds,
                 IsResume: false, Start: grain => grain.StartAsync(spec))

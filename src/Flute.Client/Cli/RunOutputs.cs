@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Flute.Grains.Hosting;
 using Flute.Grains.Storage;
 using Flute.Interfaces;
 
@@ -55,6 +56,15 @@ public sealed class RunOutputs : IDisposable
                     case long l: json.WriteNumber(key, l); break;
                     case ulong u: json.WriteNumber(key, u); break;
                     case double d: WriteNumber(json, key, d); break;
+                    case ComputeFingerprint f:
+                        json.WriteStartObject(key);
+                        foreach (var (name, field) in ComputeFingerprints.Fields(f))
+                        {
+                            if (field is int n) json.WriteNumber(name, n);
+                            else json.WriteString(name, (string?)field);
+                        }
+                        json.WriteEndObject();
+                        break;
                     case IEnumerable<KeyValuePair<string, long>> counts:
                         json.WriteStartObject(key);
                         foreach (var (name, count) in counts) json.WriteNumber(name, count);

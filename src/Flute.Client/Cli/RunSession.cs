@@ -192,6 +192,8 @@ public static class RunSession
             ["config_result_hash"] = ConfigJson.ResultHash(config),
             ["store"] = StoreDescription(plan.Storage),
             ["cluster"] = plan.Cluster?.Target.ClusterId,
+            // Where this session computed: CPU, libtorch, dispatch in force (docs/reproducibility.md).
+            ["fingerprint"] = spec.Fingerprint,
             // Totals over the rounds: clients each silo trained and folded, weights sent to other
             // silos' model caches, and update bytes that reached the experiment grain.
             ["silo_clients"] = traffic.SiloClients,

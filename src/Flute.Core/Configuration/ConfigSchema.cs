@@ -136,6 +136,8 @@ public static partial class ConfigSchema
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
         Integer("silo.threads_per_trainer", "Torch intra-op threads per trainer; results are bitwise repeatable for a fixed value.",
             c => c.Silo.ThreadsPerTrainer, (c, v) => c.Silo.ThreadsPerTrainer = v, min: 1),
+        Name("silo.compute", "How libtorch picks its CPU kernels: native (by this CPU's instruction set; bits are the same only on the same CPU type) or portable (ATen, MKL and oneDNN pinned to AVX2 before libtorch loads, so CPUs of other types can give the same bits; docs/reproducibility.md). A cluster's silos take it from their own settings (--compute).",
+            c => c.Silo.Compute, (c, v) => c.Silo.Compute = v, KnownNames.ComputeModes),
 
         Name("storage.provider", "Where experiment state is committed after every round: local (a directory), azure (Azure Blob Storage), none (no persistence, no resume; for benchmarks).",
             c => c.Storage.Provider, (c, v) => c.Storage.Provider = v, KnownNames.StorageProviders),

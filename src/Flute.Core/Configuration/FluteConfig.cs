@@ -137,6 +137,8 @@ public sealed class SiloSection
     public int Trainers { get; set; }
     /// <summary>silo.threads_per_trainer: torch intra-op threads per trainer.</summary>
     public int ThreadsPerTrainer { get; set; } = 1;
+    /// <summary>silo.compute: native (libtorch picks kernels by CPU) | portable (dispatch pinned to AVX2; docs/reproducibility.md).</summary>
+    public string Compute { get; set; } = "native";
 }
 
 /// <summary>The <c>storage</c> section: where experiment state is committed and which rounds are kept.</summary>

@@ -24,4 +24,7 @@ public static class KnownNames
 
     /// <summary>server.aggregation: where updates of a weighted-sum strategy are summed.</summary>
     public static string[] Aggregations { get; } = ["auto", "silo", "direct"];
+
+    /// <summary>silo.compute: how libtorch picks its CPU kernels (docs/reproducibility.md).</summary>
+    public static string[] ComputeModes { get; } = ["native", "portable"];
 }

@@ -163,6 +163,7 @@ public sealed partial class ExperimentGrain(
             ConfigResultHash = ConfigJson.ResultHash(config),
             OutputDirectory = spec.OutputDirectory,
             DataDir = spec.DataDir,
+            Fingerprint = spec.Fingerprint,
         };
         Server.Publish(_version, _weights);
         // Round 0 (the initial weights) is committed before round 1 runs, so a crash at any later
@@ -227,6 +228,7 @@ public sealed partial class ExperimentGrain(
         s.ConfigResultHash = ConfigJson.ResultHash(config);
         s.OutputDirectory = spec.OutputDirectory;
         s.DataDir = spec.DataDir;
+        s.Fingerprint ??= spec.Fingerprint;
         s.Error = null;
         if (request.ForcedChanges.Count > 0)
             s.ConfigBranches.Add($"round {_round}: {string.Join(", ", request.ForcedChanges)}");

@@ -44,6 +44,7 @@ public sealed class SiloAgentGrain(
         store.Options.Kind == StorageKind.Local ? Path.GetFullPath(store.Options.LocalDirectory) : "")
     {
         ServerOf = activity.Servers,
+        Fingerprint = ComputeFingerprints.Current(options.EffectiveTrainers, options.ThreadsPerTrainer),
     });
 
     public Task ReleaseAsync(string experimentId)

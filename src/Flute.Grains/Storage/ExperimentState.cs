@@ -56,4 +56,7 @@ public sealed class ExperimentState
 
     /// <summary>Where the silos find the data set's files; lets a silo that takes over the experiment resume it on its own.</summary>
     [Id(23)] public string DataDir { get; set; } = "";
+
+    /// <summary>The compute fingerprint the experiment started with (null: written before fingerprints); a resume compares against it.</summary>
+    [Id(24)] public ComputeFingerprint? Fingerprint { get; set; }
 }

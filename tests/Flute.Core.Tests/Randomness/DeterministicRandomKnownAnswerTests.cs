@@ -46,6 +46,9 @@ public sealed class DeterministicRandomKnownAnswerTests
             [StreamPurpose.Evaluation] = 8,
             [StreamPurpose.Validation] = 9,
             [StreamPurpose.Synthetic] = 10,
+            [StreamPurpose.AttackSelection] = 11,
+            [StreamPurpose.AttackNoise] = 12,
+            [StreamPurpose.StaleUpdate] = 13,
         };
 
         // Act
