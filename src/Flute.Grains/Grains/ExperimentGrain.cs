@@ -582,7 +582,7 @@ public sealed partial class ExperimentGrain(
             ValidationAccuracy = valAccuracy,
             ValidationLoss = valLoss,
             Activations = tally.Activations,
-            AliveAfter = aliveAfter ?? activity.Alive,
+            AliveAfter = aliveAfter ?? activity.AliveOf(context.ExperimentId),
             ModelBytesToSilos = _modelBytesServed - modelBytesBefore,
             UpdateBytesToServer = round_.UpdateBytes,
             SiloClients = round_.SiloClients,
