@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Xunit.Abstractions;
 
 namespace Flute.Client.Tests.Cluster;
 
@@ -10,7 +11,7 @@ namespace Flute.Client.Tests.Cluster;
 /// SIGKILLed while both run.
 /// </summary>
 [Collection("processes")]
-public sealed class ConcurrentExperimentsTests(EmbeddedReference reference) : IClassFixture<EmbeddedReference>
+public sealed class ConcurrentExperimentsTests(EmbeddedReference reference, ITestOutputHelper output) : IClassFixture<EmbeddedReference>
 {
     /// <summary>Rounds of both configs: two experiments on 2 cores take ~0.3 s a round each, so the
     /// seconds a `flute cluster status` takes (finding the victim) leave most rounds still to run.</summary>
@@ -111,6 +112,7 @@ public sealed class ConcurrentExperimentsTests(EmbeddedReference reference) : IC
         AssertNeitherFinished(logreg, mlp);
         Process.GetProcessById(victim.Pid).Kill();
         string roundsAtKill = $"logreg at {LastRound(logreg)}, mlp at {LastRound(mlp)}";
+        output.WriteLine($"killed {victim.Name} (pid {victim.Pid}): {roundsAtKill}");
         var logregResult = logreg.WaitForExit(TimeSpan.FromMinutes(4));
         var mlpResult = mlp.WaitForExit(TimeSpan.FromMinutes(4));
 
