@@ -113,10 +113,29 @@ public sealed class ConcurrentExperimentsTests(EmbeddedReference reference, ITes
         Process.GetProcessById(victim.Pid).Kill();
         string roundsAtKill = $"logreg at {LastRound(logreg)}, mlp at {LastRound(mlp)}";
         output.WriteLine($"killed {victim.Name} (pid {victim.Pid}): {roundsAtKill}");
+        var clock = Stopwatch.StartNew();
         var logregResult = logreg.WaitForExit(TimeSpan.FromMinutes(4));
         var mlpResult = mlp.WaitForExit(TimeSpan.FromMinutes(4));
+        output.WriteLine($"both exited {clock.Elapsed.TotalSeconds:0.0} s after the kill");
 
         // Assert
+        try
+        {
+            AssertSurvived(cluster, victim, roundsAtKill, logregResult, mlpResult, expectedLogReg, expectedMlp);
+        }
+        catch
+        {
+            // The cluster's directory, logs included, is deleted on disposal: keep what CI needs to tell why.
+            output.WriteLine($"logreg stdout:\n{logregResult.StdOut}\nlogreg stderr:\n{logregResult.StdErr}");
+            output.WriteLine($"mlp stdout:\n{mlpResult.StdOut}\nmlp stderr:\n{mlpResult.StdErr}");
+            output.WriteLine(cluster.LogTails());
+            throw;
+        }
+    }
+
+    private static void AssertSurvived(LocalCluster cluster, (string Name, int Pid, string[] ServerOf, string[] Experiments) victim, string roundsAtKill,
+        FluteProcess.Result logregResult, FluteProcess.Result mlpResult, string expectedLogReg, string expectedMlp)
+    {
         AssertFinished(cluster, "logreg", logregResult, expectedLogReg);
         AssertFinished(cluster, "mlp", mlpResult, expectedMlp);
         foreach (string id in new[] { "logreg", "mlp" })

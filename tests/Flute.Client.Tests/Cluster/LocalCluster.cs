@@ -71,6 +71,15 @@ internal sealed class LocalCluster : IDisposable
             s.GetProperty("experiments").EnumerateArray().Select(e => e.GetString()!).ToArray()))];
     }
 
+    /// <summary>The last lines of every silo's log, for a failure message (the logs go with the directory).</summary>
+    public string LogTails(int lines = 40)
+    {
+        string logs = Path.Combine(StateDirectory, "logs");
+        if (!System.IO.Directory.Exists(logs)) return "(no silo logs)";
+        return string.Join('\n', System.IO.Directory.EnumerateFiles(logs, "silo-*.log").Order(StringComparer.Ordinal).Select(file =>
+            $"--- {Path.GetFileName(file)} ---\n" + string.Join('\n', File.ReadLines(file).TakeLast(lines))));
+    }
+
     /// <summary>Every process id the script started (silos and Azurite), from its state files.</summary>
     public IReadOnlyList<int> RecordedPids()
     {
