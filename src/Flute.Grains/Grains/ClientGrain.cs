@@ -30,16 +30,25 @@ public sealed class ClientGrain(
 {
     private bool _fresh;
 
+    private string ExperimentId
+    {
+        get
+        {
+            this.GetPrimaryKeyLong(out string? experimentId);
+            return experimentId ?? "";
+        }
+    }
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        activity.OnActivated();
+        activity.OnActivated(ExperimentId);
         _fresh = true;
         return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        activity.OnDeactivated();
+        activity.OnDeactivated(ExperimentId);
         return Task.CompletedTask;
     }
 

@@ -439,7 +439,7 @@ public sealed partial class ExperimentGrain(
             ValidationAccuracy = valAccuracy,
             ValidationLoss = valLoss,
             Activations = tally.Activations,
-            AliveAfter = collected.AliveAfter ?? activity.Alive,
+            AliveAfter = collected.AliveAfter ?? activity.AliveOf(context.ExperimentId),
             ModelBytesToSilos = Server.BytesServed - modelBytesBefore,
             UpdateBytesToServer = collected.UpdateBytes,
             SiloClients = collected.SiloClients,

@@ -56,5 +56,5 @@ public sealed class SiloAgentGrain(
     }
 
     public Task<PartialAggregate?> TakePartialAsync(string experimentId, int round, long modelVersion) =>
-        Task.FromResult(partials.Take(experimentId, round, modelVersion, activity.Alive));
+        Task.FromResult(partials.Take(experimentId, round, modelVersion, activity.AliveOf(experimentId)));
 }

@@ -25,7 +25,12 @@ internal sealed class LocalCluster : IDisposable
     {
         var cluster = new LocalCluster();
         var result = cluster.Script_("up", silos.ToString());
-        Assert.True(result.ExitCode == 0, $"local-cluster.sh up failed:\n{result.StdErr}");
+        if (result.ExitCode != 0)
+        {
+            // Nobody holds the cluster yet to dispose it: stop whatever did start (Azurite, some silos).
+            cluster.Dispose();
+            Assert.Fail($"local-cluster.sh up failed:\n{result.StdErr}");
+        }
         return cluster;
     }
 
@@ -53,7 +58,8 @@ internal sealed class LocalCluster : IDisposable
     }
 
     /// <summary>The silos as <c>flute cluster status --json</c> reports them.</summary>
-    public IReadOnlyList<(string Name, int Pid, string[] ServerOf)> Silos()
+    /// <remarks><c>ServerOf</c>: the experiments whose experiment grain it holds; <c>Experiments</c>: those it holds data for (it trained their clients or serves them).</remarks>
+    public IReadOnlyList<(string Name, int Pid, string[] ServerOf, string[] Experiments)> Silos()
     {
         var result = FluteProcess.RunWith(Directory, Environment, "cluster", "status", "--json");
         Assert.True(result.ExitCode == 0, result.StdErr);
@@ -61,7 +67,17 @@ internal sealed class LocalCluster : IDisposable
         return [.. json.RootElement.GetProperty("silos").EnumerateArray().Select(s => (
             s.GetProperty("name").GetString()!,
             s.GetProperty("pid").GetInt32(),
-            s.GetProperty("server_of").EnumerateArray().Select(e => e.GetString()!).ToArray()))];
+            s.GetProperty("server_of").EnumerateArray().Select(e => e.GetString()!).ToArray(),
+            s.GetProperty("experiments").EnumerateArray().Select(e => e.GetString()!).ToArray()))];
+    }
+
+    /// <summary>The last lines of every silo's log, for a failure message (the logs go with the directory).</summary>
+    public string LogTails(int lines = 40)
+    {
+        string logs = Path.Combine(StateDirectory, "logs");
+        if (!System.IO.Directory.Exists(logs)) return "(no silo logs)";
+        return string.Join('\n', System.IO.Directory.EnumerateFiles(logs, "silo-*.log").Order(StringComparer.Ordinal).Select(file =>
+            $"--- {Path.GetFileName(file)} ---\n" + string.Join('\n', File.ReadLines(file).TakeLast(lines))));
     }
 
     /// <summary>Every process id the script started (silos and Azurite), from its state files.</summary>

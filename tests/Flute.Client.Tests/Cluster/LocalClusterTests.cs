@@ -3,20 +3,25 @@ using System.Text.Json;
 
 namespace Flute.Client.Tests.Cluster;
 
-/// <summary>The embedded run every cluster run must match, computed once.</summary>
+/// <summary>The embedded runs cluster runs must match, each config computed once.</summary>
 public sealed class EmbeddedReference : IDisposable
 {
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("flute-cluster-ref-").FullName;
 
-    private string? _sha;
+    private readonly Dictionary<string, string> _shas = [];
 
-    public string Sha()
+    /// <summary>The embedded model of <see cref="LocalClusterTests.Config"/>.</summary>
+    public string Sha() => Sha(LocalClusterTests.Config);
+
+    /// <summary>The embedded model of <paramref name="config"/> (storage none), run on first use.</summary>
+    public string Sha(string config)
     {
-        if (_sha is not null) return _sha;
-        File.WriteAllText(Path.Combine(Directory, "cluster.yaml"), LocalClusterTests.Config);
-        var result = FluteProcess.Run(Directory, "run", "cluster.yaml", "--id", "reference", "--storage", "none");
+        if (_shas.TryGetValue(config, out string? sha)) return sha;
+        string id = $"reference-{_shas.Count}";
+        File.WriteAllText(Path.Combine(Directory, id + ".yaml"), config);
+        var result = FluteProcess.Run(Directory, "run", id + ".yaml", "--id", id, "--storage", "none");
         Assert.True(result.ExitCode == 0, result.StdErr);
-        return _sha = LocalClusterTests.Summary(Directory, "reference").GetProperty("model_sha256").GetString()!;
+        return _shas[config] = LocalClusterTests.Summary(Directory, id).GetProperty("model_sha256").GetString()!;
     }
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
@@ -280,6 +285,6 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
     internal static JsonElement Summary(string directory, string id) =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "runs", id, "summary.json"))).RootElement;
 
-    private static List<JsonElement> Rounds(string directory, string id) =>
+    internal static List<JsonElement> Rounds(string directory, string id) =>
         [.. File.ReadAllLines(Path.Combine(directory, "runs", id, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)];
 }
