@@ -142,8 +142,12 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
         }
         else
         {
-            // The dead silo's in-flight calls and its partial aggregate were retried elsewhere.
-            Assert.Contains(rounds, r => r.TryGetProperty("retries", out JsonElement n) && n.GetInt32() > 0);
+            // The kill landed mid-run: the dead silo's in-flight calls and partial aggregate were
+            // retried elsewhere, or (rounds take ~0.04 s on a fast host, and a kill between two
+            // rounds leaves nothing in flight) the rounds after it ran on the two survivors only.
+            Assert.True(rounds.Any(r => r.TryGetProperty("retries", out JsonElement n) && n.GetInt32() > 0)
+                || rounds[^1].GetProperty("silo_clients").EnumerateObject().Count() == 2,
+                "neither a retry nor a round without the killed silo: the kill did not hit the run");
         }
         Assert.Equal(2, cluster.Silos().Count);
     }

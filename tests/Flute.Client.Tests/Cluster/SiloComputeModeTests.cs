@@ -47,9 +47,25 @@ public sealed class SiloComputeModeTests
     {
         string silo = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(FluteProcess.Binary)!, "..", "..", "..", "..", "Flute.Silo", "bin",
             new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "flute-silo"));
+        EnsureBuilt(silo);
         var start = new ProcessStartInfo(silo) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string a in args) start.ArgumentList.Add(a);
         return start;
+    }
+
+    /// <summary>
+    /// The solution build makes flute-silo, but another test may be rebuilding it at this moment (seen
+    /// in CI: the file was missing); build it under the lock deploy/local-cluster.sh takes, which
+    /// waits for a build in progress.
+    /// </summary>
+    private static void EnsureBuilt(string silo)
+    {
+        if (File.Exists(silo)) return;
+        string root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(silo)!, "..", "..", "..", "..", ".."));
+        var build = new ProcessStartInfo("flock", [Path.Combine(root, "src", "Flute.Silo", ".build.lock"),
+            "dotnet", "build", Path.Combine(root, "src", "Flute.Silo", "Flute.Silo.csproj"), "-c", "Release", "-nologo", "-v", "q"]);
+        using var process = Process.Start(build)!;
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)) && process.ExitCode == 0 && File.Exists(silo), $"could not build {silo}");
     }
 
     private static int FreePort()
