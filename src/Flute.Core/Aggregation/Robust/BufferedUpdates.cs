@@ -45,4 +45,26 @@ internal static class BufferedUpdates
             }
         }
     }
+
+    /// <summary>
+    /// Writes, for every coordinate, <paramref name="reduce"/> of that coordinate's values across the
+    /// updates sorted ascending (the order statistics median and trimmed mean are made of). Columns are
+    /// gathered a block at a time, so the updates are read cache-friendly.
+    /// </summary>
+    public static void ReduceSortedColumns(IReadOnlyList<ReadOnlyMemory<float>> updates, Span<float> destination, Func<ReadOnlySpan<float>, float> reduce)
+    {
+        int n = updates.Count;
+        var columns = new float[BlockLength * n];
+        for (int start = 0; start < destination.Length; start += BlockLength)
+        {
+            int length = Math.Min(BlockLength, destination.Length - start);
+            Transpose(updates, start, length, columns);
+            for (int b = 0; b < length; b++)
+            {
+                Span<float> column = columns.AsSpan(b * n, n);
+                column.Sort();
+                destination[start + b] = reduce(column);
+            }
+        }
+    }
 }

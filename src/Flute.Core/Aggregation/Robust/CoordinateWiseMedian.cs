@@ -12,20 +12,9 @@ public sealed class CoordinateWiseMedian : IBufferedAggregator
     {
         BufferedUpdates.Validate(updates, destination.Length, "The coordinate-wise median");
         int n = updates.Count;
-        var columns = new float[BufferedUpdates.BlockLength * n];
-        for (int start = 0; start < destination.Length; start += BufferedUpdates.BlockLength)
-        {
-            int length = Math.Min(BufferedUpdates.BlockLength, destination.Length - start);
-            BufferedUpdates.Transpose(updates, start, length, columns);
-            for (int b = 0; b < length; b++)
-            {
-                Span<float> column = columns.AsSpan(b * n, n);
-                column.Sort();
-                // Summing in double makes the midpoint exact before the single rounding to float.
-                destination[start + b] = n % 2 == 1
-                    ? column[n / 2]
-                    : (float)(((double)column[n / 2 - 1] + column[n / 2]) / 2);
-            }
-        }
+        // Summing in double makes the midpoint exact before the single rounding to float.
+        BufferedUpdates.ReduceSortedColumns(updates, destination, column => n % 2 == 1
+            ? column[n / 2]
+            : (float)(((double)column[n / 2 - 1] + column[n / 2]) / 2));
     }
 }

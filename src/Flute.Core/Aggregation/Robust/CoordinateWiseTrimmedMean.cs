@@ -39,22 +39,14 @@ public sealed class CoordinateWiseTrimmedMean : IBufferedAggregator
         {
             throw new ArgumentException($"The trimmed mean with trim fraction {TrimFraction} drops {trim} from each end of {n} updates and keeps none.", nameof(updates));
         }
-        var columns = new float[BufferedUpdates.BlockLength * n];
-        for (int start = 0; start < destination.Length; start += BufferedUpdates.BlockLength)
+        BufferedUpdates.ReduceSortedColumns(updates, destination, column =>
         {
-            int length = Math.Min(BufferedUpdates.BlockLength, destination.Length - start);
-            BufferedUpdates.Transpose(updates, start, length, columns);
-            for (int b = 0; b < length; b++)
+            double sum = 0;
+            foreach (float value in column.Slice(trim, kept))
             {
-                Span<float> column = columns.AsSpan(b * n, n);
-                column.Sort();
-                double sum = 0;
-                foreach (float value in column.Slice(trim, kept))
-                {
-                    sum += value;
-                }
-                destination[start + b] = (float)(sum / kept);
+                sum += value;
             }
-        }
+            return (float)(sum / kept);
+        });
     }
 }
