@@ -24,6 +24,15 @@ public static class ClusterRegistration
     {
         silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
         silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connectionString));
+        // The strongly consistent grain directory: the default one is eventually consistent, and when a
+        // silo dies it loses that silo's directory partition, so a call made meanwhile could start a
+        // second activation of a running experiment grain while the first still ran its round (the two
+        // then waited on each other's model versions until their calls timed out). This directory keeps
+        // one activation per grain through membership changes and does not end activations whose
+        // directory entry lived on the dead silo.
+#pragma warning disable ORLEANSEXP003 // experimental in Orleans; the one in-cluster directory without duplicate activations
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             // Notice a dead silo in seconds rather than about a minute: probes every 2 s, declared
