@@ -117,7 +117,7 @@ public sealed partial class ExperimentGrain(
     private ExperimentStatus _status = ExperimentStatus.NotStarted;
     private string? _error;
     private IStrategy _strategy = null!;
-    private IServerOptimizer _optimizer = null!;
+    private ServerStep _serverStep = null!;
     private RoundAggregator _aggregator = null!;
     private float[] _weights = [];
     private float[] _step = [];
@@ -213,7 +213,7 @@ public sealed partial class ExperimentGrain(
         Initialize(spec, context, request.TotalRounds);
         _weights = loaded.Weights;
         _step = new float[_weights.Length];
-        _optimizer.ImportState(loaded.OptimizerState);
+        _serverStep.Optimizer.ImportState(loaded.OptimizerState);
         _strategy.ImportState(loaded.StrategyState);
         _version = loaded.Record.ModelVersion;
         _round = loaded.Record.RoundCompleted;
@@ -265,12 +265,12 @@ public sealed partial class ExperimentGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>The experiment's strategy (built once, with the silo's context), its server optimizer and its aggregator.</summary>
+    /// <summary>The experiment's strategy (built once, with the silo's context), its server step (optimizer and learning-rate schedule) and its aggregator.</summary>
     private void Initialize(ExperimentSpec spec, ExperimentContext context, int totalRounds)
     {
         FluteConfig config = context.Config;
         _strategy = context.Strategy;
-        _optimizer = ServerOptimizerRegistry.Create(config.Server.Optimizer, config.Server.Lr, config.Server.Momentum);
+        _serverStep = ServerStep.From(config);
         _aggregator = new RoundAggregator(_strategy, context.Layout.ParameterCount);
         _spec = spec;
         _context = context;
@@ -373,7 +373,7 @@ public sealed partial class ExperimentGrain(
     {
         await _committer.CommitAsync(new RoundCommit(
             round, status, _totalRounds, _version, _weights, ModelSha256(),
-            _optimizer.ExportState(), _strategy.ExportState(), _metrics,
+            _serverStep.Optimizer.ExportState(), _strategy.ExportState(), _metrics,
             _bestRound, _bestValue, _context!.Config.Storage.SnapshotEvery));
         _committed = _metrics.Count;
     }
@@ -411,7 +411,7 @@ public sealed partial class ExperimentGrain(
         RoundCollection collected = await Runner.RunAsync(cohort, request, window, config.Server.MaxRetries, _aggregator, _silosUsed);
         RoundTally tally = _aggregator.Tally;
 
-        if (_aggregator.Finish(round, _step)) _optimizer.Step(_weights, _step);
+        if (_aggregator.Finish(round, _step)) _serverStep.Apply(_weights, _step, round);
         _version++;
         _round = round;
         Server.Publish(_version, _weights);
