@@ -166,6 +166,9 @@ public sealed partial class ExperimentGrain(
             Fingerprint = spec.Fingerprint,
         };
         Server.Publish(_version, _weights);
+        // Round 0's metrics are the initial model's evaluation, so every run shows what training
+        // improved on. Evaluation reads the published weights and changes no bits.
+        _metrics.Add(await EvaluateInitialModelAsync(context));
         // Round 0 (the initial weights) is committed before round 1 runs, so a crash at any later
         // moment has a committed round to resume from.
         await CommitAsync(0, ExperimentStatus.Running);
@@ -217,8 +220,13 @@ public sealed partial class ExperimentGrain(
         _strategy.ImportState(loaded.StrategyState);
         _version = loaded.Record.ModelVersion;
         _round = loaded.Record.RoundCompleted;
+        // The same activation may have run this experiment before (a finished run extended on a
+        // cluster whose grain stayed active): the checkpoint's history replaces what it remembers.
+        _metrics.Clear();
         _metrics.AddRange(history);
         _committed = _metrics.Count;
+        _roundsStartTicks = 0;
+        _evalSecondsTotal = 0;
         _resumedFrom = _round;
         _bestRound = state.State.BestRound;
         _bestValue = state.State.BestValue;
@@ -447,6 +455,25 @@ public sealed partial class ExperimentGrain(
         // Visible to GetProgressAsync only once committed (CommitAsync).
         _metrics.Add(metrics);
         LogRound(logger, context.ExperimentId, round, tally.Folded, tally.MeanLoss);
+    }
+
+    /// <summary>
+    /// Round 0: the initial weights on the test split (and the validation split, which does not take
+    /// part in best-round tracking: round 0 has no checkpoint worth keeping). No clients, no training loss.
+    /// </summary>
+    private async Task<RoundMetrics> EvaluateInitialModelAsync(ExperimentContext context)
+    {
+        long started = Stopwatch.GetTimestamp();
+        (double accuracy, double loss) = await Evaluator.EvaluateAsync(context, _version, validation: false);
+        double? valAccuracy = null, valLoss = null;
+        if (context.Data.Validation is not null)
+            (valAccuracy, valLoss) = await Evaluator.EvaluateAsync(context, _version, validation: true);
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return new RoundMetrics(0, 0, 0, double.NaN, 0, seconds, accuracy, loss, 0, 0)
+        {
+            ValidationAccuracy = valAccuracy,
+            ValidationLoss = valLoss,
+        };
     }
 
     /// <summary>The best round on the validation split: highest accuracy or lowest loss; ties keep the earlier round.</summary>
