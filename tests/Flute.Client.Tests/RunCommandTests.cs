@@ -41,9 +41,17 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(sa.GetProperty("peak_rss_mb").GetDouble() > 50);
 
         string[] lines = File.ReadAllLines(Path.Combine(_dir, "out-a", "metrics.jsonl"));
-        Assert.Equal(3, lines.Length);
-        var rounds = lines.Select(l => JsonDocument.Parse(l).RootElement).ToArray();
-        Assert.Equal([1, 2, 3], rounds.Select(r => r.GetProperty("round").GetInt32()));
+        Assert.Equal(4, lines.Length);
+        var all = lines.Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal([0, 1, 2, 3], all.Select(r => r.GetProperty("round").GetInt32()));
+        // Round 0: the initial model's evaluation, before any training.
+        JsonElement initial = all[0];
+        Assert.Equal(0, initial.GetProperty("clients").GetInt32());
+        Assert.Equal(JsonValueKind.Null, initial.GetProperty("train_loss").ValueKind);
+        Assert.InRange(initial.GetProperty("test_accuracy").GetDouble(), 0.0, 0.3);
+        Assert.Equal(initial.GetProperty("test_accuracy").GetDouble(), sa.GetProperty("initial_test_accuracy").GetDouble());
+        Assert.Contains("initial model", a.StdOut);
+        var rounds = all[1..];
         Assert.All(rounds, r =>
         {
             Assert.Equal(5, r.GetProperty("sampled").GetInt32());

@@ -81,7 +81,7 @@ internal sealed class BareFedAvgLoop : IDisposable
         // The bare loop is plain local SGD folded into a weighted sum: anything else would not be the same work.
         if (strategy.Aggregator != AggregatorKind.WeightedSum || !strategy.ConfigureRound(1).IsNone)
             throw new NotSupportedException($"bench overhead compares weighted-sum strategies with plain local training; server.strategy '{strategy.Name}' is not one");
-        IServerOptimizer optimizer = ServerOptimizerRegistry.Create(_config.Server.Optimizer, _config.Server.Lr, _config.Server.Momentum);
+        ServerStep serverStep = ServerStep.From(_config);
         float[] weights = _workers[0].InitialWeights!;
         var mean = new float[weights.Length];
         _global = new byte[_layout.ByteCount];
@@ -112,7 +112,7 @@ internal sealed class BareFedAvgLoop : IDisposable
             if (totalWeight > 0)
             {
                 TensorPrimitives.Multiply(mean, (float)(1 / totalWeight), mean);
-                optimizer.Step(global, mean);
+                serverStep.Apply(global, mean, round);
             }
         }
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;

@@ -98,7 +98,9 @@ public static class ScaleBenchmark
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
         double roundsSeconds = summary.RootElement.GetProperty("rounds_seconds").GetDouble();
         double rss = summary.RootElement.GetProperty("peak_rss_mb").GetDouble();
-        var metrics = File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        // Training rounds only: round 0 is the initial model's evaluation, with no clients.
+        var metrics = File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(m => m.GetProperty("round").GetInt32() > 0).ToList();
         double[] inOrder = [.. metrics.Select(m => m.GetProperty("seconds").GetDouble())];
         int half = inOrder.Length / 2;
         double steady = Median(inOrder[half..]);

@@ -182,6 +182,7 @@ public static class RunSession
             ["rounds_completed"] = state.RoundsCompleted,
             ["total_rounds"] = state.TotalRounds,
             ["resumed_from_round"] = state.ResumedFromRound,
+            ["initial_test_accuracy"] = progress.Initial?.TestAccuracy,
             ["test_accuracy"] = lastEval?.TestAccuracy,
             ["test_loss"] = lastEval?.TestLoss,
             ["rounds_seconds"] = Math.Round(state.RoundsSeconds, 4),
@@ -231,7 +232,8 @@ public static class RunSession
             Console.WriteLine($"paused after round {state.RoundsCompleted}/{state.TotalRounds}, state committed; resume with: {resume}");
             return ExitCodes.Ok;
         }
-        Console.WriteLine($"done: {state.RoundsCompleted} rounds, test_accuracy {Format(lastEval?.TestAccuracy)}, " +
+        Console.WriteLine($"done: {state.RoundsCompleted} rounds, test_accuracy {Format(lastEval?.TestAccuracy)}" +
+                          (progress.Initial?.TestAccuracy is double initial ? $" (round 0: {Format(initial)})" : "") + ", " +
                           $"wall {summary["wall_seconds"]} s, model {state.ModelSha256?[..16]}; summary in {Path.Combine(spec.OutputDirectory, "summary.json")}");
         return ExitCodes.Ok;
     }

@@ -67,6 +67,7 @@ internal static class ConfigBinder
                 throw new ConfigException(key.Path, $"expected {key.Expected(config)}, found no value (the key is required)");
             }
         }
+        ConfigSchema.ApplyDependentDefaults(config, values.ContainsKey);
         Validate(config);
         return config;
     }

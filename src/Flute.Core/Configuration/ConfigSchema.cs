@@ -101,11 +101,17 @@ public static partial class ConfigSchema
             c => c.Server.Strategy, (c, v) => c.Server.Strategy = v, () => Components.Strategies),
         Component("server.optimizer", "Server optimizer applied to the aggregated pseudo-gradient.",
             c => c.Server.Optimizer, (c, v) => c.Server.Optimizer = v, () => Components.ServerOptimizers),
-        Number("server.lr", "Server learning rate; FedAvg is sgd with lr 1.",
+        Number("server.lr", "Server learning rate; FedAvg is sgd with lr 1. When not set: 1 for sgd, the optimizer's own default for adam, yogi and adagrad.",
             c => c.Server.Lr, (c, v) => c.Server.Lr = v, "> 0", "a number > 0", v => v > 0),
         Number("server.momentum", "Server momentum; 0 means none.",
             c => c.Server.Momentum, (c, v) => c.Server.Momentum = v, "≥ 0 and < 1", "a number ≥ 0 and < 1", v => v is >= 0 and < 1),
-        Name("server.lr_schedule", "Server learning rate by round (Flute.Core.Schedules.LearningRateSchedule); only constant until the server step reads the schedule.",
+        Number("server.beta1", "First-moment decay β1 of the adam, yogi and adagrad server optimizers.",
+            c => c.Server.Beta1, (c, v) => c.Server.Beta1 = v, "≥ 0 and < 1", "a number ≥ 0 and < 1", v => v is >= 0 and < 1),
+        Number("server.beta2", "Second-moment decay β2 of the adam and yogi server optimizers.",
+            c => c.Server.Beta2, (c, v) => c.Server.Beta2 = v, "≥ 0 and < 1", "a number ≥ 0 and < 1", v => v is >= 0 and < 1),
+        Number("server.tau", "Adaptivity τ of the adam, yogi and adagrad server optimizers: added to √v in the step, and v starts at τ².",
+            c => c.Server.Tau, (c, v) => c.Server.Tau = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
+        Name("server.lr_schedule", "Server learning rate by round (Flute.Core.Schedules.LearningRateSchedule), with the formulas of client.lr_schedule.",
             c => c.Server.LrSchedule, (c, v) => c.Server.LrSchedule = v, KnownNames.ServerLrSchedules),
         Number("server.lr_gamma", "Decay factor of the step and exponential server schedules.",
             c => c.Server.LrGamma, (c, v) => c.Server.LrGamma = v, "> 0 and ≤ 1", "a number > 0 and ≤ 1", v => v is > 0 and <= 1),
@@ -160,6 +166,17 @@ public static partial class ConfigSchema
         "experiment.name", "experiment.rounds", "data.dir", "server.max_in_flight", "server.eval_batch_size",
         "server.aggregation", "silo.trainers", "storage.provider", "storage.dir", "storage.keep_rounds", "storage.snapshot_every",
     };
+
+    /// <summary>
+    /// Defaults that depend on another key, applied after binding to the keys a config did not set:
+    /// server.lr becomes the server optimizer's own default (FedAvg's 1 would wreck an adaptive
+    /// optimizer; <see cref="ServerOptimizers.ServerOptimizerDefaults"/>). The canonical JSON then holds
+    /// the rate used, so a resume or a silo reads it as set.
+    /// </summary>
+    internal static void ApplyDependentDefaults(FluteConfig config, Func<string, bool> isSet)
+    {
+        if (!isSet("server.lr")) config.Server.Lr = ServerOptimizers.ServerOptimizerDefaults.LearningRate(config.Server.Optimizer);
+    }
 
     /// <summary>The key with this full path (e.g. <c>client.lr</c>), or null.</summary>
     public static ConfigKey? Find(string path)

@@ -102,11 +102,11 @@ public sealed class ServerSection
     public string Strategy { get; set; } = "fedavg";
     /// <summary>server.proximal_mu: FedProx's proximal coefficient μ ≥ 0 (other strategies ignore it).</summary>
     public double ProximalMu { get; set; } = Strategies.FedProxOptions.DefaultProximalMu;
-    /// <summary>server.optimizer: sgd.</summary>
+    /// <summary>server.optimizer: sgd | adam | yogi | adagrad.</summary>
     public string Optimizer { get; set; } = "sgd";
-    /// <summary>server.lr: server learning rate (FedAvg = 1.0).</summary>
-    public double Lr { get; set; } = 1.0;
-    /// <summary>server.lr_schedule: the server rate by round; constant until the server step reads the schedule.</summary>
+    /// <summary>server.lr: server learning rate (FedAvg = 1.0); when a config does not set it, the optimizer's default (ServerOptimizerDefaults).</summary>
+    public double Lr { get; set; } = ServerOptimizers.ServerOptimizerDefaults.FedAvgLearningRate;
+    /// <summary>server.lr_schedule: the server rate by round (constant | step | exponential | cosine).</summary>
     public string LrSchedule { get; set; } = "constant";
     /// <summary>server.lr_gamma: decay factor of the step and exponential schedules, in (0, 1].</summary>
     public double LrGamma { get; set; } = 0.1;
@@ -116,6 +116,12 @@ public sealed class ServerSection
     public double LrMin { get; set; }
     /// <summary>server.momentum: server momentum in [0, 1).</summary>
     public double Momentum { get; set; }
+    /// <summary>server.beta1: first-moment decay of adam, yogi and adagrad, in [0, 1).</summary>
+    public double Beta1 { get; set; } = ServerOptimizers.AdaptiveOptimizerOptions.DefaultBeta1;
+    /// <summary>server.beta2: second-moment decay of adam and yogi, in [0, 1).</summary>
+    public double Beta2 { get; set; } = ServerOptimizers.AdaptiveOptimizerOptions.DefaultBeta2;
+    /// <summary>server.tau: adaptivity τ of adam, yogi and adagrad (&gt; 0).</summary>
+    public double Tau { get; set; } = ServerOptimizers.AdaptiveOptimizerOptions.DefaultTau;
     /// <summary>server.clients_per_round: cohort size (≤ data.num_clients).</summary>
     public int ClientsPerRound { get; set; } = 10;
     /// <summary>server.eval_every: evaluate every k rounds (and after the last); 0 = only after the last.</summary>

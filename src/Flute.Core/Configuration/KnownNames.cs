@@ -10,11 +10,8 @@ public static class KnownNames
     /// <summary>client.lr_schedule values (Flute.Core.Schedules.LearningRateSchedule).</summary>
     public static string[] LrSchedules { get; } = ["constant", "step", "exponential", "cosine"];
 
-    /// <summary>
-    /// server.lr_schedule values: the server step does not read a schedule yet, so only constant is
-    /// accepted; it becomes <see cref="LrSchedules"/> when the server step calls LearningRateSchedule.At.
-    /// </summary>
-    public static string[] ServerLrSchedules { get; } = ["constant"];
+    /// <summary>server.lr_schedule values: the same schedules as the client's, applied to the server step.</summary>
+    public static string[] ServerLrSchedules { get; } = LrSchedules;
 
     /// <summary>storage.provider values.</summary>
     public static string[] StorageProviders { get; } = ["local", "azure", "none"];

@@ -97,6 +97,12 @@ public static class Components
         var registry = new ComponentRegistry<ServerOptimizerOptions, IServerOptimizer>("server optimizer", "server.optimizer");
         registry.Register(SgdServerOptimizer.OptimizerName, "SGD on the aggregate with server.lr and server.momentum (FedAvgM when momentum > 0).",
             options => new SgdServerOptimizer(options.LearningRate, options.Momentum));
+        registry.Register(AdamServerOptimizer.OptimizerName, "FedAdam (Reddi et al. 2021): Adam on the aggregate with server.lr, server.beta1, server.beta2, server.tau.",
+            options => new AdamServerOptimizer(options.Adaptive));
+        registry.Register(YogiServerOptimizer.OptimizerName, "FedYogi (Reddi et al. 2021): Yogi's additive second moment, with server.lr, server.beta1, server.beta2, server.tau.",
+            options => new YogiServerOptimizer(options.Adaptive));
+        registry.Register(AdagradServerOptimizer.OptimizerName, "FedAdagrad (Reddi et al. 2021): summed squared aggregates, with server.lr, server.beta1, server.tau.",
+            options => new AdagradServerOptimizer(options.Adaptive));
         return registry;
     }
 

@@ -7,8 +7,11 @@ namespace Flute.Core.ServerOptimizers;
 /// </summary>
 public sealed class AdagradServerOptimizer : AdaptiveServerOptimizer
 {
-    /// <summary>The name a registration would use.</summary>
+    /// <summary>The registered name.</summary>
     public const string OptimizerName = "adagrad";
+
+    /// <summary>server.lr when the config does not set it (<see cref="ServerOptimizerDefaults"/>).</summary>
+    public const double DefaultLearningRate = 0.1;
 
     /// <summary>Creates the optimizer.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>

@@ -13,7 +13,6 @@ namespace Flute.Core.ServerOptimizers;
 /// </remarks>
 public abstract class AdaptiveServerOptimizer : IServerOptimizer
 {
-    private readonly float _learningRate;
     private readonly float _beta1;
     private readonly float _oneMinusBeta1;
     private readonly float _tau;
@@ -27,7 +26,6 @@ public abstract class AdaptiveServerOptimizer : IServerOptimizer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
-        _learningRate = (float)options.LearningRate;
         _beta1 = (float)options.Beta1;
         _oneMinusBeta1 = (float)(1 - options.Beta1);
         _tau = (float)options.Tau;
@@ -42,9 +40,16 @@ public abstract class AdaptiveServerOptimizer : IServerOptimizer
     /// <summary>The new second moment of one coordinate from its previous value and g².</summary>
     protected abstract float NextSecondMoment(float v, float gradientSquared);
 
+    /// <summary>One step with the configured learning rate (<see cref="AdaptiveOptimizerOptions.LearningRate"/>).</summary>
+    public void Step(Span<float> weights, ReadOnlySpan<float> pseudoGradient) => Step(weights, pseudoGradient, Options.LearningRate);
+
     /// <inheritdoc />
-    public void Step(Span<float> weights, ReadOnlySpan<float> pseudoGradient)
+    public void Step(Span<float> weights, ReadOnlySpan<float> pseudoGradient, double learningRate)
     {
+        if (!double.IsFinite(learningRate) || learningRate < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The round's learning rate must be finite and ≥ 0.");
+        }
         if (weights.Length != pseudoGradient.Length)
         {
             throw new ArgumentException($"The pseudo-gradient has {pseudoGradient.Length} values; the weights have {weights.Length}.", nameof(pseudoGradient));
@@ -60,6 +65,7 @@ public abstract class AdaptiveServerOptimizer : IServerOptimizer
             throw new ArgumentException($"The optimizer holds moments for {_m.Length} weights, not {weights.Length}.", nameof(weights));
         }
 
+        float lr = (float)learningRate;
         Span<float> m = _m;
         Span<float> v = _v;
         for (int i = 0; i < weights.Length; i++)
@@ -69,7 +75,7 @@ public abstract class AdaptiveServerOptimizer : IServerOptimizer
             float vi = NextSecondMoment(v[i], g * g);
             m[i] = mi;
             v[i] = vi;
-            weights[i] -= _learningRate * mi / (MathF.Sqrt(vi) + _tau);
+            weights[i] -= lr * mi / (MathF.Sqrt(vi) + _tau);
         }
     }
 

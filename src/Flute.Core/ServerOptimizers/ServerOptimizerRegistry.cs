@@ -1,8 +1,9 @@
+using Flute.Core.Configuration;
 using Flute.Core.Registry;
 
 namespace Flute.Core.ServerOptimizers;
 
-/// <summary>The server-optimizer calls of before the registries were unified; they forward to <see cref="Components.ServerOptimizers"/>.</summary>
+/// <summary>Creates server optimizers through <see cref="Components.ServerOptimizers"/>.</summary>
 public static class ServerOptimizerRegistry
 {
     /// <summary>The registered optimizer names, in registration order.</summary>
@@ -11,10 +12,16 @@ public static class ServerOptimizerRegistry
     /// <summary>Whether an optimizer of this name is registered (case-insensitive).</summary>
     public static bool Contains(string name) => Components.ServerOptimizers.Contains(name);
 
-    /// <summary>Creates the named optimizer with a learning rate and momentum.</summary>
+    /// <summary>
+    /// The optimizer a configuration asks for (server.optimizer) with every server.* hyper-parameter
+    /// (<see cref="ServerOptimizerOptions.From"/>): the one place the experiment grain and the bench build it.
+    /// </summary>
     /// <exception cref="ArgumentException">No optimizer of that name is registered.</exception>
-    public static IServerOptimizer Create(string name, double learningRate, double momentum) =>
-        Create(name, new ServerOptimizerOptions(learningRate, momentum));
+    public static IServerOptimizer Create(FluteConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Create(config.Server.Optimizer, ServerOptimizerOptions.From(config));
+    }
 
     /// <summary>Creates the named optimizer from its options.</summary>
     /// <exception cref="ArgumentException">No optimizer of that name is registered.</exception>

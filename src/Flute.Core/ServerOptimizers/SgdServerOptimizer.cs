@@ -13,7 +13,6 @@ public sealed class SgdServerOptimizer : IServerOptimizer
     /// <summary>The registered name.</summary>
     public const string OptimizerName = "sgd";
 
-    private readonly float _learningRate;
     private readonly float _momentum;
     private float[]? _velocity;
 
@@ -30,7 +29,6 @@ public sealed class SgdServerOptimizer : IServerOptimizer
         }
         LearningRate = learningRate;
         Momentum = momentum;
-        _learningRate = (float)learningRate;
         _momentum = (float)momentum;
     }
 
@@ -43,16 +41,24 @@ public sealed class SgdServerOptimizer : IServerOptimizer
     /// <summary>The momentum μ.</summary>
     public double Momentum { get; }
 
+    /// <summary>One step with the configured learning rate (<see cref="LearningRate"/>).</summary>
+    public void Step(Span<float> weights, ReadOnlySpan<float> pseudoGradient) => Step(weights, pseudoGradient, LearningRate);
+
     /// <inheritdoc />
-    public void Step(Span<float> weights, ReadOnlySpan<float> pseudoGradient)
+    public void Step(Span<float> weights, ReadOnlySpan<float> pseudoGradient, double learningRate)
     {
+        if (!double.IsFinite(learningRate) || learningRate < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The round's learning rate must be finite and ≥ 0.");
+        }
         if (weights.Length != pseudoGradient.Length)
         {
             throw new ArgumentException($"The pseudo-gradient has {pseudoGradient.Length} values; the weights have {weights.Length}.", nameof(pseudoGradient));
         }
+        float lr = (float)learningRate;
         if (_momentum == 0)
         {
-            TensorPrimitives.MultiplyAdd(pseudoGradient, -_learningRate, weights, weights);
+            TensorPrimitives.MultiplyAdd(pseudoGradient, -lr, weights, weights);
             return;
         }
         if (_velocity is null)
@@ -64,7 +70,7 @@ public sealed class SgdServerOptimizer : IServerOptimizer
             throw new ArgumentException($"The optimizer holds velocity for {_velocity.Length} weights, not {weights.Length}.", nameof(weights));
         }
         TensorPrimitives.MultiplyAdd(_velocity, _momentum, pseudoGradient, _velocity);
-        TensorPrimitives.MultiplyAdd(_velocity, -_learningRate, weights, weights);
+        TensorPrimitives.MultiplyAdd(_velocity, -lr, weights, weights);
     }
 
     /// <inheritdoc />

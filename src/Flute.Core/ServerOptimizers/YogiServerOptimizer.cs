@@ -8,8 +8,11 @@ namespace Flute.Core.ServerOptimizers;
 /// </summary>
 public sealed class YogiServerOptimizer : AdaptiveServerOptimizer
 {
-    /// <summary>The name a registration would use.</summary>
+    /// <summary>The registered name.</summary>
     public const string OptimizerName = "yogi";
+
+    /// <summary>server.lr when the config does not set it (<see cref="ServerOptimizerDefaults"/>).</summary>
+    public const double DefaultLearningRate = 0.01;
 
     private readonly float _oneMinusBeta2;
 

@@ -117,7 +117,7 @@ public sealed partial class ExperimentGrain(
     private ExperimentStatus _status = ExperimentStatus.NotStarted;
     private string? _error;
     private IStrategy _strategy = null!;
-    private IServerOptimizer _optimizer = null!;
+    private ServerStep _serverStep = null!;
     private RoundAggregator _aggregator = null!;
     private float[] _weights = [];
     private float[] _step = [];
@@ -166,6 +166,9 @@ public sealed partial class ExperimentGrain(
             Fingerprint = spec.Fingerprint,
         };
         Server.Publish(_version, _weights);
+        // Round 0's metrics are the initial model's evaluation, so every run shows what training
+        // improved on. Evaluation reads the published weights and changes no bits.
+        _metrics.Add(await EvaluateInitialModelAsync(context));
         // Round 0 (the initial weights) is committed before round 1 runs, so a crash at any later
         // moment has a committed round to resume from.
         await CommitAsync(0, ExperimentStatus.Running);
@@ -213,12 +216,17 @@ public sealed partial class ExperimentGrain(
         Initialize(spec, context, request.TotalRounds);
         _weights = loaded.Weights;
         _step = new float[_weights.Length];
-        _optimizer.ImportState(loaded.OptimizerState);
+        _serverStep.Optimizer.ImportState(loaded.OptimizerState);
         _strategy.ImportState(loaded.StrategyState);
         _version = loaded.Record.ModelVersion;
         _round = loaded.Record.RoundCompleted;
+        // The same activation may have run this experiment before (a finished run extended on a
+        // cluster whose grain stayed active): the checkpoint's history replaces what it remembers.
+        _metrics.Clear();
         _metrics.AddRange(history);
         _committed = _metrics.Count;
+        _roundsStartTicks = 0;
+        _evalSecondsTotal = 0;
         _resumedFrom = _round;
         _bestRound = state.State.BestRound;
         _bestValue = state.State.BestValue;
@@ -265,12 +273,12 @@ public sealed partial class ExperimentGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>The experiment's strategy (built once, with the silo's context), its server optimizer and its aggregator.</summary>
+    /// <summary>The experiment's strategy (built once, with the silo's context), its server step (optimizer and learning-rate schedule) and its aggregator.</summary>
     private void Initialize(ExperimentSpec spec, ExperimentContext context, int totalRounds)
     {
         FluteConfig config = context.Config;
         _strategy = context.Strategy;
-        _optimizer = ServerOptimizerRegistry.Create(config.Server.Optimizer, config.Server.Lr, config.Server.Momentum);
+        _serverStep = ServerStep.From(config);
         _aggregator = new RoundAggregator(_strategy, context.Layout.ParameterCount);
         _spec = spec;
         _context = context;
@@ -373,7 +381,7 @@ public sealed partial class ExperimentGrain(
     {
         await _committer.CommitAsync(new RoundCommit(
             round, status, _totalRounds, _version, _weights, ModelSha256(),
-            _optimizer.ExportState(), _strategy.ExportState(), _metrics,
+            _serverStep.Optimizer.ExportState(), _strategy.ExportState(), _metrics,
             _bestRound, _bestValue, _context!.Config.Storage.SnapshotEvery));
         _committed = _metrics.Count;
     }
@@ -411,7 +419,7 @@ public sealed partial class ExperimentGrain(
         RoundCollection collected = await Runner.RunAsync(cohort, request, window, config.Server.MaxRetries, _aggregator, _silosUsed);
         RoundTally tally = _aggregator.Tally;
 
-        if (_aggregator.Finish(round, _step)) _optimizer.Step(_weights, _step);
+        if (_aggregator.Finish(round, _step)) _serverStep.Apply(_weights, _step, round);
         _version++;
         _round = round;
         Server.Publish(_version, _weights);
@@ -447,6 +455,25 @@ public sealed partial class ExperimentGrain(
         // Visible to GetProgressAsync only once committed (CommitAsync).
         _metrics.Add(metrics);
         LogRound(logger, context.ExperimentId, round, tally.Folded, tally.MeanLoss);
+    }
+
+    /// <summary>
+    /// Round 0: the initial weights on the test split (and the validation split, which does not take
+    /// part in best-round tracking: round 0 has no checkpoint worth keeping). No clients, no training loss.
+    /// </summary>
+    private async Task<RoundMetrics> EvaluateInitialModelAsync(ExperimentContext context)
+    {
+        long started = Stopwatch.GetTimestamp();
+        (double accuracy, double loss) = await Evaluator.EvaluateAsync(context, _version, validation: false);
+        double? valAccuracy = null, valLoss = null;
+        if (context.Data.Validation is not null)
+            (valAccuracy, valLoss) = await Evaluator.EvaluateAsync(context, _version, validation: true);
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return new RoundMetrics(0, 0, 0, double.NaN, 0, seconds, accuracy, loss, 0, 0)
+        {
+            ValidationAccuracy = valAccuracy,
+            ValidationLoss = valLoss,
+        };
     }
 
     /// <summary>The best round on the validation split: highest accuracy or lowest loss; ties keep the earlier round.</summary>

@@ -27,6 +27,6 @@ public sealed class FedProxExperimentTests(ClusterFixture fixture)
         Assert.Equal(ExperimentStatus.Finished, positive.Status);
         Assert.Equal(avg.ModelSha256, zero.ModelSha256);
         Assert.NotEqual(avg.ModelSha256, positive.ModelSha256);
-        Assert.All(rounds, r => Assert.Equal(5, r.Clients));
+        Assert.All(rounds.Where(r => r.Round > 0), r => Assert.Equal(5, r.Clients));
     }
 }

@@ -52,7 +52,7 @@ public sealed class TwoSiloTests : IAsyncLifetime
         Assert.Equal(directRounds.Select(r => r.TrainLoss), siloRounds.Select(r => r.TrainLoss));
 
         const int parameters = 7850; // logreg 784 → 10
-        foreach (RoundMetrics r in siloRounds)
+        foreach (RoundMetrics r in siloRounds.Where(r => r.Round > 0))
         {
             Assert.Equal(12, r.Clients);
             // Capacity placement puts clients on both silos; each sends one partial: 8 bytes per parameter + 8 per client id.
@@ -62,7 +62,7 @@ public sealed class TwoSiloTests : IAsyncLifetime
             // The other silo fetched this version's weights once (the experiment grain's silo has them in memory).
             Assert.Equal(4L * parameters, r.ModelBytesToSilos);
         }
-        foreach (RoundMetrics r in directRounds)
+        foreach (RoundMetrics r in directRounds.Where(r => r.Round > 0))
         {
             // Every update comes to the server: 12 payloads of at least 4 bytes per parameter.
             Assert.True(r.UpdateBytesToServer >= 12L * 4 * parameters, $"direct update bytes {r.UpdateBytesToServer}");
