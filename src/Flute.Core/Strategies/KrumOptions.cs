@@ -8,8 +8,12 @@ namespace Flute.Core.Strategies;
 /// <param name="Selected">Multi-Krum's m: how many best-scored updates are averaged; 0 means n − f for the n updates of the round. Krum ignores it.</param>
 public sealed record KrumOptions(int ByzantineClients = KrumOptions.DefaultByzantineClients, int Selected = 0)
 {
-    /// <summary>The default f.</summary>
-    public const int DefaultByzantineClients = 1;
+    /// <summary>
+    /// The default f = 2: a cohort of 10 with 20% attackers holds two, and Multi-Krum's default m = n − f
+    /// then leaves both out (with f = 1 it averages one of them in). Krum with f = 2 needs more than 6
+    /// updates per round.
+    /// </summary>
+    public const int DefaultByzantineClients = 2;
 
     /// <summary>The largest f a cohort of <paramref name="cohort"/> allows (n &gt; 2f + 2), or −1 when none does (n &lt; 3).</summary>
     public static int MaxByzantineClients(int cohort) => cohort >= 3 ? (cohort - 3) / 2 : -1;

@@ -83,7 +83,7 @@ public sealed class ConfigErrorTests
         { "krum with too many byzantine clients", Rounds + "server:\n  strategy: krum\n  byzantine_clients: 4\n", [], "server.byzantine_clients",
             "expected an integer from 0 to 3 for krum, which needs server.clients_per_round (10) > 2f + 2 (lower it, or raise server.clients_per_round to at least 11), found 4" },
         { "multikrum cohort too small for any f", Rounds + "server:\n  strategy: multikrum\n  clients_per_round: 2\n", [], "server.byzantine_clients",
-            "expected a cohort larger than 2f + 2 for multikrum, but server.clients_per_round is 2: raise server.clients_per_round to at least 3, found 1" },
+            "expected a cohort larger than 2f + 2 for multikrum, but server.clients_per_round is 2: raise server.clients_per_round to at least 3, found 2" },
         { "negative byzantine clients", Rounds, ["server.byzantine_clients=-1"], "server.byzantine_clients", "expected an integer ≥ 0, found -1" },
         { "multikrum selects more than the cohort", Rounds + "server:\n  strategy: multikrum\n  multikrum_selected: 11\n", [], "server.multikrum_selected",
             "expected an integer from 0 to server.clients_per_round (10); 0 means n − f, found 11" },
