@@ -44,6 +44,9 @@ public sealed record RoundMetrics(
 
     /// <summary>Clients whose update each silo contributed this round, by silo endpoint (host:port).</summary>
     [Id(16)] public IReadOnlyDictionary<string, int>? SiloClients { get; init; }
+
+    /// <summary>Simulated attackers among the round's sampled clients; null when attack.type is none.</summary>
+    [Id(17)] public int? Attacked { get; init; }
 }
 
 /// <summary>Where an experiment stands, with the metrics of rounds the caller has not seen yet.</summary>

@@ -19,7 +19,19 @@ public sealed record TrainRequest(
 
     /// <summary>What the strategy asks of the client this round (FedProx's μ, …); null = plain local training.</summary>
     [Id(5)] public TrainInstructions? Instructions { get; init; }
+
+    /// <summary>The simulated attack this client applies to its update (attack section); null for an honest client.</summary>
+    [Id(6)] public TrainAttack? Attack { get; init; }
 }
+
+/// <summary>
+/// A simulated attacker's manipulation (Flute.Core.Attacks.UpdateAttack), applied to the pseudo-gradient
+/// after training and before the update is folded or returned.
+/// </summary>
+/// <param name="Type">The attack.type name: sign_flip, scale or gaussian.</param>
+/// <param name="Scale">attack.scale: the factor, or the Gaussian's standard deviation.</param>
+[GenerateSerializer, Immutable, Alias("Flute.TrainAttack")]
+public sealed record TrainAttack([property: Id(0)] string Type, [property: Id(1)] double Scale);
 
 /// <summary>
 /// A strategy's instructions to every client of a round (Flute.Core.Strategies.ClientInstructions on

@@ -151,7 +151,9 @@ public sealed class RunCommandTests : IDisposable
         // Arrange: the fields come from what the CLI actually writes, not from a list kept by hand,
         // so a new field fails this test until docs/cli.md documents it.
         string config = Write("docs.yaml", TestConfigs.SmallMnist("cli-docs", rounds: 2, evalEvery: 1));
-        var run = FluteProcess.Run(_dir, "run", config, "--id", "docs", "--out", "out-docs", "--storage", "none");
+        // A no-op attack (scale × 1) makes the run write the fields only attacks write.
+        var run = FluteProcess.Run(_dir, "run", config, "--id", "docs", "--out", "out-docs", "--storage", "none",
+            "--set", "attack.type=scale", "--set", "attack.fraction=0.5");
         Assert.True(run.ExitCode == 0, run.StdErr);
         string[] summaryFields = [.. Summary("out-docs").EnumerateObject().Select(p => p.Name)];
         string[] metricsFields = [.. File.ReadAllLines(Path.Combine(_dir, "out-docs", "metrics.jsonl"))
@@ -164,6 +166,7 @@ public sealed class RunCommandTests : IDisposable
 
         // Assert: the run wrote the fields a review found undocumented, and every field has a row.
         Assert.Superset(new HashSet<string> { "cluster", "silo_clients", "model_bytes_to_silos", "update_bytes_to_server" }, summaryFields.ToHashSet());
+        Assert.Contains("attacked", metricsFields);
         string[] undocumented = [.. summaryFields.Where(f => !summaryDocumented.Contains(f)).Select(f => $"summary.json {f}"),
             .. metricsFields.Where(f => !metricsDocumented.Contains(f)).Select(f => $"metrics.jsonl {f}")];
         Assert.True(undocumented.Length == 0, $"docs/cli.md does not document: {string.Join(", ", undocumented)}");

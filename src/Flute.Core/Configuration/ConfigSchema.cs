@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Flute.Core.Registry;
+using Flute.Core.Strategies;
 
 namespace Flute.Core.Configuration;
 
@@ -12,7 +13,7 @@ public static partial class ConfigSchema
     private const int PowerlawClientGroup = 10;
 
     /// <summary>Section names in order.</summary>
-    public static IReadOnlyList<string> Sections { get; } = ["experiment", "data", "model", "client", "server", "silo", "storage"];
+    public static IReadOnlyList<string> Sections { get; } = ["experiment", "data", "model", "client", "server", "attack", "silo", "storage"];
 
     /// <summary>
     /// Every key, sections in <see cref="Sections"/> order. Within a section, a key whose rule
@@ -137,6 +138,24 @@ public static partial class ConfigSchema
             c => c.Server.Aggregation, (c, v) => c.Server.Aggregation = v, KnownNames.Aggregations),
         Number("server.proximal_mu", "FedProx's proximal coefficient mu: clients minimise loss + (mu/2)·‖w − w_global‖²; other strategies ignore it.",
             c => c.Server.ProximalMu, (c, v) => c.Server.ProximalMu = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
+        Number("server.trim_fraction", "trimmed_mean's β: per coordinate, the ⌊β·n⌋ largest and ⌊β·n⌋ smallest of the round's n updates are dropped; other strategies ignore it.",
+            c => c.Server.TrimFraction, (c, v) => c.Server.TrimFraction = v, "≥ 0 and < 0.5", "a number ≥ 0 and < 0.5", v => v is >= 0 and < 0.5),
+        IntegerWhere("server.byzantine_clients", "krum and multikrum: f, the Byzantine clients tolerated per round; a round needs more than 2f + 2 updates. Other strategies ignore it.",
+            c => c.Server.ByzantineClients, (c, v) => c.Server.ByzantineClients = v,
+            "≥ 0; for krum and multikrum 2f + 2 < server.clients_per_round",
+            ByzantineExpected, c => c.Server.ByzantineClients >= 0 && (!IsKrum(c) || c.Server.ByzantineClients <= KrumOptions.MaxByzantineClients(c.Server.ClientsPerRound))),
+        IntegerWhere("server.multikrum_selected", "multikrum: m, how many of the best-scored updates are averaged; 0 means n − f for the round's n updates. Other strategies ignore it.",
+            c => c.Server.MultikrumSelected, (c, v) => c.Server.MultikrumSelected = v,
+            "0 to server.clients_per_round",
+            c => $"an integer from 0 to server.clients_per_round ({c.Server.ClientsPerRound}); 0 means n − f",
+            c => c.Server.MultikrumSelected >= 0 && c.Server.MultikrumSelected <= c.Server.ClientsPerRound),
+
+        Name("attack.type", "Simulated attack sent by a seeded share of every cohort: none, sign_flip (update × −scale), scale (update × scale) or gaussian (each value drawn from N(0, scale²)).",
+            c => c.Attack.Type, (c, v) => c.Attack.Type = v, KnownNames.AttackTypes),
+        Number("attack.fraction", "Share of each round's cohort that attacks: round(fraction × cohort) clients, chosen from (seed, round, client); ignored when attack.type is none.",
+            c => c.Attack.Fraction, (c, v) => c.Attack.Fraction = v, "≥ 0 and ≤ 1", "a number ≥ 0 and ≤ 1", v => v is >= 0 and <= 1),
+        Number("attack.scale", "The factor of sign_flip and scale, the standard deviation of gaussian.",
+            c => c.Attack.Scale, (c, v) => c.Attack.Scale = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
@@ -192,6 +211,18 @@ public static partial class ConfigSchema
     public static IReadOnlyList<ConfigKey> KeysOf(string section) => [.. Keys.Where(k => k.Section == section)];
 
     private static bool IsPowerlaw(FluteConfig c) => c.Data.Partition == "powerlaw";
+
+    private static bool IsKrum(FluteConfig c) => c.Server.Strategy is KrumStrategy.StrategyName or MultiKrumStrategy.StrategyName;
+
+    private static string ByzantineExpected(FluteConfig c)
+    {
+        if (!IsKrum(c)) return "an integer ≥ 0";
+        int cohort = c.Server.ClientsPerRound;
+        int max = KrumOptions.MaxByzantineClients(cohort);
+        return max < 0
+            ? $"a cohort larger than 2f + 2 for {c.Server.Strategy}, but server.clients_per_round is {cohort}: raise server.clients_per_round to at least 3"
+            : $"an integer from 0 to {max} for {c.Server.Strategy}, which needs server.clients_per_round ({cohort}) > 2f + 2 (lower it, or raise server.clients_per_round to at least {2 * c.Server.ByzantineClients + 3})";
+    }
 
     private static ConfigKey Integer(string path, string description, Func<FluteConfig, int> get, Action<FluteConfig, int> set, int min, bool required = false) =>
         IntegerWhere(path, description, get, set, $"≥ {min}", _ => $"an integer ≥ {min}", c => get(c) >= min, required);

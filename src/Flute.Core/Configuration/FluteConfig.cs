@@ -11,6 +11,7 @@ public sealed class FluteConfig
     public ModelSection Model { get; set; } = new();
     public ClientSection Client { get; set; } = new();
     public ServerSection Server { get; set; } = new();
+    public AttackSection Attack { get; set; } = new();
     public SiloSection Silo { get; set; } = new();
     public StorageSection Storage { get; set; } = new();
 }
@@ -98,10 +99,16 @@ public sealed class ClientSection
 /// <summary>The <c>server</c> section: aggregation, cohort size, evaluation cadence and call limits.</summary>
 public sealed class ServerSection
 {
-    /// <summary>server.strategy: fedavg or fedprox.</summary>
+    /// <summary>server.strategy: a registered strategy (fedavg, fedprox, median, trimmed_mean, krum, multikrum).</summary>
     public string Strategy { get; set; } = "fedavg";
     /// <summary>server.proximal_mu: FedProx's proximal coefficient μ ≥ 0 (other strategies ignore it).</summary>
     public double ProximalMu { get; set; } = Strategies.FedProxOptions.DefaultProximalMu;
+    /// <summary>server.trim_fraction: the trimmed mean's β in [0, 0.5) (other strategies ignore it).</summary>
+    public double TrimFraction { get; set; } = Strategies.TrimmedMeanOptions.DefaultTrimFraction;
+    /// <summary>server.byzantine_clients: Krum's and Multi-Krum's f ≥ 0 (other strategies ignore it).</summary>
+    public int ByzantineClients { get; set; } = Strategies.KrumOptions.DefaultByzantineClients;
+    /// <summary>server.multikrum_selected: Multi-Krum's m; 0 = n − f (other strategies ignore it).</summary>
+    public int MultikrumSelected { get; set; }
     /// <summary>server.optimizer: sgd | adam | yogi | adagrad.</summary>
     public string Optimizer { get; set; } = "sgd";
     /// <summary>server.lr: server learning rate (FedAvg = 1.0); when a config does not set it, the optimizer's default (ServerOptimizerDefaults).</summary>
@@ -134,6 +141,17 @@ public sealed class ServerSection
     public string Aggregation { get; set; } = "auto";
     /// <summary>server.eval_batch_size: samples per evaluation batch.</summary>
     public int EvalBatchSize { get; set; } = 1000;
+}
+
+/// <summary>The <c>attack</c> section: simulated attackers in every cohort, for robustness experiments.</summary>
+public sealed class AttackSection
+{
+    /// <summary>attack.type: none | sign_flip | scale | gaussian.</summary>
+    public string Type { get; set; } = "none";
+    /// <summary>attack.fraction: share of each cohort that attacks, in [0, 1].</summary>
+    public double Fraction { get; set; }
+    /// <summary>attack.scale: the factor of sign_flip and scale, the standard deviation of gaussian (≥ 0).</summary>
+    public double Scale { get; set; } = 1.0;
 }
 
 /// <summary>The <c>silo</c> section: trainer threads per silo; changes speed, not results (for a fixed threads_per_trainer).</summary>

@@ -22,6 +22,9 @@ public static class KnownNames
     /// <summary>server.aggregation: where updates of a weighted-sum strategy are summed.</summary>
     public static string[] Aggregations { get; } = ["auto", "silo", "direct"];
 
+    /// <summary>attack.type values (Flute.Core.Attacks.AttackOptions maps them to AttackType).</summary>
+    public static string[] AttackTypes { get; } = ["none", "sign_flip", "scale", "gaussian"];
+
     /// <summary>silo.compute: how libtorch picks its CPU kernels (docs/reproducibility.md).</summary>
     public static string[] ComputeModes { get; } = ["native", "portable"];
 }

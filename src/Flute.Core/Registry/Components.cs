@@ -89,6 +89,14 @@ public static class Components
         registry.Register(FedAvg.StrategyName, "Federated averaging (McMahan et al. 2017): updates weighted by sample count.", _ => new FedAvg());
         registry.Register(FedProx.StrategyName, "FedProx (Li et al. 2020): FedAvg with a proximal term server.proximal_mu/2·‖w − w_global‖² in the local objective.",
             c => new FedProx(new FedProxOptions(c.Server.ProximalMu)));
+        registry.Register(MedianStrategy.StrategyName, "Coordinate-wise median of the updates (Yin et al. 2018); buffered: cohort × model × 4 bytes.",
+            _ => new MedianStrategy());
+        registry.Register(TrimmedMeanStrategy.StrategyName, "Coordinate-wise mean without the server.trim_fraction largest and smallest values (Yin et al. 2018); buffered.",
+            c => new TrimmedMeanStrategy(new TrimmedMeanOptions(c.Server.TrimFraction)));
+        registry.Register(KrumStrategy.StrategyName, "Krum (Blanchard et al. 2017): the update closest to its n − f − 2 neighbours, f = server.byzantine_clients; buffered.",
+            c => new KrumStrategy(new KrumOptions(c.Server.ByzantineClients)));
+        registry.Register(MultiKrumStrategy.StrategyName, "Multi-Krum (Blanchard et al. 2017): the mean of the server.multikrum_selected best Krum-scored updates; buffered.",
+            c => new MultiKrumStrategy(new KrumOptions(c.Server.ByzantineClients, c.Server.MultikrumSelected)));
         return registry;
     }
 

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Flute.Core.Aggregation;
+using Flute.Core.Attacks;
 using Flute.Core.Codecs;
 using Flute.Core.Data;
 using Flute.Core.Randomness;
@@ -108,6 +110,7 @@ public sealed class ClientGrain(
                 // client.local_epochs 0: the whole orchestration path (activation, model cache,
                 // payload, fold) with no SGD step — what bench scale measures. The update is zero.
                 data.Span.Clear();
+                ApplyAttack(request, clientId, data.Span);
                 int used = client.MaxSamples > 0 ? Math.Min(samples, client.MaxSamples) : samples;
                 PseudoGradientPayload.Write(payload, header with { SampleCount = used, Loss = 0 }, dataBytes);
                 return new TrainResult(clientId, used, 0, payload);
@@ -123,6 +126,7 @@ public sealed class ClientGrain(
                 Instructions = request.Instructions is { } i ? new ClientInstructions(ProximalMu: i.ProximalMu) : null,
             };
             TrainOutcome outcome = await trainers.TrainAsync(job);
+            ApplyAttack(request, clientId, data.Span);
             // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.
             PseudoGradientPayload.Write(payload, header with { SampleCount = outcome.SampleCount, Loss = outcome.MeanLoss }, dataBytes);
             return new TrainResult(clientId, outcome.SampleCount, outcome.MeanLoss, payload);
@@ -132,5 +136,20 @@ public sealed class ClientGrain(
             payloads.Return(payload);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A simulated attacker manipulates its pseudo-gradient here, before the update is folded on the silo
+    /// or returned, so every aggregator sees the manipulated update. Gaussian noise comes from the
+    /// attacker's own stream of (seed, round, client).
+    /// </summary>
+    private static void ApplyAttack(TrainRequest request, long clientId, Span<byte> data)
+    {
+        if (request.Attack is not { } attack) return;
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("Manipulating float32 payloads needs a little-endian machine.");
+        AttackType type = AttackOptions.ParseType(attack.Type);
+        DeterministicRandom? noise = type == AttackType.Gaussian ? UpdateAttack.NoiseStream(request.Seed, request.Round, clientId) : null;
+        UpdateAttack.Apply(type, MemoryMarshal.Cast<byte, float>(data), attack.Scale, noise);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Flute.Core.Aggregation;
+using Flute.Core.Attacks;
 using Flute.Core.Codecs;
 using Flute.Core.Configuration;
 using Flute.Core.Persistence;
@@ -413,10 +414,14 @@ public sealed partial class ExperimentGrain(
             FoldOnSilo = foldOnSilos,
             Instructions = instructions.IsNone ? null : new TrainInstructions(instructions.ProximalMu),
         };
+        // Attackers come from (seed, round, client) like the cohort, so a resumed round attacks the same clients.
+        AttackOptions attack = AttackOptions.From(config.Attack);
+        long[] attackers = attack.IsActive ? AttackerSelection.Choose(config.Experiment.Seed, round, cohort, attack.Fraction) : [];
+        RoundAttack? roundAttack = attackers.Length > 0 ? new RoundAttack(attackers.ToHashSet(), new TrainAttack(config.Attack.Type, attack.Scale)) : null;
         _aggregator.Reset();
         long modelBytesBefore = Server.BytesServed;
         int window = config.Server.MaxInFlight > 0 ? config.Server.MaxInFlight : 4 * clusterTrainers;
-        RoundCollection collected = await Runner.RunAsync(cohort, request, window, config.Server.MaxRetries, _aggregator, _silosUsed);
+        RoundCollection collected = await Runner.RunAsync(cohort, request, window, config.Server.MaxRetries, _aggregator, _silosUsed, roundAttack);
         RoundTally tally = _aggregator.Tally;
 
         if (_aggregator.Finish(round, _step)) _serverStep.Apply(_weights, _step, round);
@@ -451,6 +456,7 @@ public sealed partial class ExperimentGrain(
             ModelBytesToSilos = Server.BytesServed - modelBytesBefore,
             UpdateBytesToServer = collected.UpdateBytes,
             SiloClients = collected.SiloClients,
+            Attacked = attack.IsActive ? attackers.Length : null,
         };
         // Visible to GetProgressAsync only once committed (CommitAsync).
         _metrics.Add(metrics);

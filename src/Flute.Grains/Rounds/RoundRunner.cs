@@ -30,11 +30,12 @@ public sealed partial class RoundRunner(IGrainFactory grains, PayloadBufferPool 
     /// <summary>
     /// Trains <paramref name="cohort"/> with <paramref name="request"/> into <paramref name="aggregator"/>
     /// (reset by the caller). Silos whose partials were collected are added to <paramref name="silosUsed"/>.
+    /// The clients of <paramref name="attack"/>, if any, get requests carrying the attack.
     /// </summary>
-    public async Task<RoundCollection> RunAsync(long[] cohort, TrainRequest request, int window, int maxRetries, RoundAggregator aggregator, ISet<string> silosUsed)
+    public async Task<RoundCollection> RunAsync(long[] cohort, TrainRequest request, int window, int maxRetries, RoundAggregator aggregator, ISet<string> silosUsed, RoundAttack? attack = null)
     {
         var collection = new RoundCollection();
-        await TrainAllAsync(cohort, request, maxRetries, window, aggregator, collection, crashAtHalf: true);
+        await TrainAllAsync(cohort, request, attack, maxRetries, window, aggregator, collection, crashAtHalf: true);
 
         // One partial aggregate per silo; a partial that does not hold exactly the clients that
         // silo reported (a silo lost, or a retried call that also finished there) is dropped and
@@ -57,7 +58,7 @@ public sealed partial class RoundRunner(IGrainFactory grains, PayloadBufferPool 
                 LogPartialDropped(logger, request.ExperimentId, request.Round, silo, expected.Count, partial?.ClientIds.Length ?? -1);
                 tally.Retries += expected.Count;
                 var direct = new RoundCollection();
-                await TrainAllAsync([.. expected.Order()], request with { FoldOnSilo = false }, maxRetries, window, aggregator, direct, crashAtHalf: false);
+                await TrainAllAsync([.. expected.Order()], request with { FoldOnSilo = false }, attack, maxRetries, window, aggregator, direct, crashAtHalf: false);
                 collection.UpdateBytes += direct.UpdateBytes;
                 foreach (var (label, n) in direct.SiloClients) collection.SiloClients[label] = collection.SiloClients.GetValueOrDefault(label) + n;
             }
@@ -66,14 +67,17 @@ public sealed partial class RoundRunner(IGrainFactory grains, PayloadBufferPool 
     }
 
     /// <summary>Runs training calls for <paramref name="clients"/> with a bounded window in flight and takes each reply as it arrives.</summary>
-    private async Task TrainAllAsync(long[] clients, TrainRequest request, int maxRetries, int window, RoundAggregator aggregator, RoundCollection collection, bool crashAtHalf)
+    private async Task TrainAllAsync(long[] clients, TrainRequest request, RoundAttack? attack, int maxRetries, int window, RoundAggregator aggregator, RoundCollection collection, bool crashAtHalf)
     {
         var pending = new List<Task<TrainResult>>(window);
         int next = 0, taken = 0;
         while (next < clients.Length || pending.Count > 0)
         {
             while (pending.Count < window && next < clients.Length)
-                pending.Add(TrainWithRetriesAsync(clients[next++], request, maxRetries, aggregator.Tally));
+            {
+                long client = clients[next++];
+                pending.Add(TrainWithRetriesAsync(client, attack?.For(client, request) ?? request, maxRetries, aggregator.Tally));
+            }
             Task<TrainResult> done = await Task.WhenAny(pending);
             pending.Remove(done);
             Take(await done, request, aggregator, collection);

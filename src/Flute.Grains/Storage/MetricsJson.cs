@@ -23,6 +23,7 @@ public static class MetricsJson
             json.WriteNumber("seconds", Math.Round(m.Seconds, 6));
             if (m.Rejected > 0) json.WriteNumber("rejected", m.Rejected);
             if (m.Retries > 0) json.WriteNumber("retries", m.Retries);
+            if (m.Attacked is int attacked) json.WriteNumber("attacked", attacked);
             if (m.EvalSeconds is double e) json.WriteNumber("eval_seconds", Math.Round(e, 6));
             if (m.TestAccuracy is double a) WriteNumber(json, "test_accuracy", a);
             if (m.TestLoss is double l) WriteNumber(json, "test_loss", l);
@@ -72,6 +73,7 @@ public static class MetricsJson
                 SiloClients = o.TryGetProperty("silo_clients", out JsonElement silos)
                     ? silos.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal)
                     : null,
+                Attacked = o.TryGetProperty("attacked", out JsonElement attacked) ? attacked.GetInt32() : null,
             };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)

@@ -57,6 +57,7 @@ public sealed class ConfigSchemaTests
             ["client.lr_schedule"] = KnownNames.LrSchedules,
             ["server.lr_schedule"] = KnownNames.ServerLrSchedules,
             ["server.aggregation"] = KnownNames.Aggregations,
+            ["attack.type"] = KnownNames.AttackTypes,
             ["silo.compute"] = KnownNames.ComputeModes,
             ["storage.provider"] = KnownNames.StorageProviders,
             ["storage.best_metric"] = KnownNames.BestMetrics,

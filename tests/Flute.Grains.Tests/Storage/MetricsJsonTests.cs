@@ -46,6 +46,25 @@ public sealed class MetricsJsonTests
     }
 
     [Fact]
+    public void Attacked_is_written_when_set_even_when_zero_and_read_back()
+    {
+        // Arrange: attack.type none leaves it null (not written); an attack with fraction 0 writes 0.
+        var none = new RoundMetrics(1, 10, 10, 0.5, 0.2, null, null, null, 0, 0);
+        var zero = none with { Attacked = 0 };
+        var two = none with { Attacked = 2 };
+
+        // Act
+        string noneLine = MetricsJson.Line(none), zeroLine = MetricsJson.Line(zero), twoLine = MetricsJson.Line(two);
+
+        // Assert
+        Assert.DoesNotContain("attacked", noneLine, StringComparison.Ordinal);
+        Assert.Contains("\"attacked\":0", zeroLine, StringComparison.Ordinal);
+        Assert.Equal(2, MetricsJson.Parse(twoLine).Attacked);
+        Assert.Null(MetricsJson.Parse(noneLine).Attacked);
+        Assert.Equal(twoLine, MetricsJson.Line(MetricsJson.Parse(twoLine)));
+    }
+
+    [Fact]
     public void A_line_cut_by_a_crash_is_a_format_error()
     {
         Assert.Throws<FormatException>(() => MetricsJson.Parse("{\"round\":3,\"sam"));
