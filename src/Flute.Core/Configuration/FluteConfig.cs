@@ -98,10 +98,18 @@ public sealed class ClientSection
 /// <summary>The <c>server</c> section: aggregation, cohort size, evaluation cadence and call limits.</summary>
 public sealed class ServerSection
 {
-    /// <summary>server.strategy: fedavg or fedprox.</summary>
+    /// <summary>server.strategy: a registered strategy (fedavg, fedprox, dga, qffl, …).</summary>
     public string Strategy { get; set; } = "fedavg";
     /// <summary>server.proximal_mu: FedProx's proximal coefficient μ ≥ 0 (other strategies ignore it).</summary>
     public double ProximalMu { get; set; } = Strategies.FedProxOptions.DefaultProximalMu;
+    /// <summary>server.dga_beta: DGA's softmax sharpness β ≥ 0 over −β × per-sample training loss (other strategies ignore it).</summary>
+    public double DgaBeta { get; set; } = Strategies.DgaOptions.DefaultBeta;
+    /// <summary>server.dga_stale_prob: DGA's probability in [0, 1] of holding an update back one round; 0 = off.</summary>
+    public double DgaStaleProb { get; set; }
+    /// <summary>server.qffl_q: q-FFL's fairness exponent q ≥ 0 (other strategies ignore it).</summary>
+    public double QfflQ { get; set; } = Strategies.QFflOptions.DefaultQ;
+    /// <summary>server.qffl_lipschitz: q-FFL's Lipschitz constant L &gt; 0; 0 = 1 / client.lr, as the paper.</summary>
+    public double QfflLipschitz { get; set; }
     /// <summary>server.optimizer: sgd.</summary>
     public string Optimizer { get; set; } = "sgd";
     /// <summary>server.lr: server learning rate (FedAvg = 1.0).</summary>

@@ -89,6 +89,10 @@ public static class Components
         registry.Register(FedAvg.StrategyName, "Federated averaging (McMahan et al. 2017): updates weighted by sample count.", _ => new FedAvg());
         registry.Register(FedProx.StrategyName, "FedProx (Li et al. 2020): FedAvg with a proximal term server.proximal_mu/2·‖w − w_global‖² in the local objective.",
             c => new FedProx(new FedProxOptions(c.Server.ProximalMu)));
+        registry.Register(Dga.StrategyName, "Dynamic Gradient Aggregation (Dimitriadis et al. 2021, FLUTE): weights softmax(−server.dga_beta × training loss), optional stale updates (server.dga_stale_prob).",
+            c => new Dga(new DgaOptions(c.Server.DgaBeta, c.Server.DgaStaleProb), c.Experiment.Seed));
+        registry.Register(QFfl.StrategyName, "q-FFL (Li et al. 2020): the q-FedAvg step, clients with higher loss weigh more as server.qffl_q grows; buffered.",
+            c => new QFfl(new QFflOptions(c.Server.QfflLipschitz > 0 ? c.Server.QfflLipschitz : 1 / c.Client.Lr, c.Server.QfflQ)));
         return registry;
     }
 
