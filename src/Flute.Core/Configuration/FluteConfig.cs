@@ -109,6 +109,14 @@ public sealed class ServerSection
     public int ByzantineClients { get; set; } = Strategies.KrumOptions.DefaultByzantineClients;
     /// <summary>server.multikrum_selected: Multi-Krum's m; 0 = n − f (other strategies ignore it).</summary>
     public int MultikrumSelected { get; set; }
+    /// <summary>server.dga_beta: DGA's softmax sharpness β ≥ 0 over −β × per-sample training loss (other strategies ignore it).</summary>
+    public double DgaBeta { get; set; } = Strategies.DgaOptions.DefaultBeta;
+    /// <summary>server.dga_stale_prob: DGA's probability in [0, 1] of holding an update back one round; 0 = off.</summary>
+    public double DgaStaleProb { get; set; }
+    /// <summary>server.qffl_q: q-FFL's fairness exponent q ≥ 0 (other strategies ignore it).</summary>
+    public double QfflQ { get; set; } = Strategies.QFflOptions.DefaultQ;
+    /// <summary>server.qffl_lipschitz: q-FFL's Lipschitz constant L &gt; 0; 0 = 1 / client.lr, as the paper.</summary>
+    public double QfflLipschitz { get; set; }
     /// <summary>server.optimizer: sgd | adam | yogi | adagrad.</summary>
     public string Optimizer { get; set; } = "sgd";
     /// <summary>server.lr: server learning rate (FedAvg = 1.0); when a config does not set it, the optimizer's default (ServerOptimizerDefaults).</summary>

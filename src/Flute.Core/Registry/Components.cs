@@ -97,6 +97,10 @@ public static class Components
             c => new KrumStrategy(new KrumOptions(c.Server.ByzantineClients)));
         registry.Register(MultiKrumStrategy.StrategyName, "Multi-Krum (Blanchard et al. 2017): the mean of the server.multikrum_selected best Krum-scored updates; buffered.",
             c => new MultiKrumStrategy(new KrumOptions(c.Server.ByzantineClients, c.Server.MultikrumSelected)));
+        registry.Register(Dga.StrategyName, "Dynamic Gradient Aggregation (Dimitriadis et al. 2021, FLUTE): weights softmax(−server.dga_beta × training loss), optional stale updates (server.dga_stale_prob).",
+            c => new Dga(new DgaOptions(c.Server.DgaBeta, c.Server.DgaStaleProb), c.Experiment.Seed));
+        registry.Register(QFfl.StrategyName, "q-FFL (Li et al. 2020): the q-FedAvg step, clients with higher loss weigh more as server.qffl_q grows; buffered.",
+            c => new QFfl(new QFflOptions(c.Server.QfflLipschitz > 0 ? c.Server.QfflLipschitz : 1 / c.Client.Lr, c.Server.QfflQ)));
         return registry;
     }
 
