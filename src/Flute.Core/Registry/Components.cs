@@ -89,6 +89,8 @@ public static class Components
         registry.Register(FedAvg.StrategyName, "Federated averaging (McMahan et al. 2017): updates weighted by sample count.", _ => new FedAvg());
         registry.Register(FedProx.StrategyName, "FedProx (Li et al. 2020): FedAvg with a proximal term server.proximal_mu/2·‖w − w_global‖² in the local objective.",
             c => new FedProx(new FedProxOptions(c.Server.ProximalMu)));
+        registry.Register(Scaffold.StrategyName, "SCAFFOLD (Karimireddy et al. 2020): control variates correct client drift; uniform mean; client state in the client state store.",
+            c => new Scaffold(c.Data.NumClients));
         return registry;
     }
 

@@ -12,6 +12,7 @@ using Flute.Grains.Runtime;
 using Flute.Grains.Storage;
 using Flute.Grains.Torch;
 using Flute.Interfaces;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -165,7 +166,7 @@ public sealed partial class ExperimentGrain(
             DataDir = spec.DataDir,
             Fingerprint = spec.Fingerprint,
         };
-        Server.Publish(_version, _weights);
+        Server.Publish(_version, _weights, _strategy.VersionState.Span);
         // Round 0 (the initial weights) is committed before round 1 runs, so a crash at any later
         // moment has a committed round to resume from.
         await CommitAsync(0, ExperimentStatus.Running);
@@ -232,7 +233,7 @@ public sealed partial class ExperimentGrain(
         s.Error = null;
         if (request.ForcedChanges.Count > 0)
             s.ConfigBranches.Add($"round {_round}: {string.Join(", ", request.ForcedChanges)}");
-        Server.Publish(_version, _weights);
+        Server.Publish(_version, _weights, _strategy.VersionState.Span);
         bool done = _round >= _totalRounds;
         // A stale pause request (from a run that stopped before seeing it) must not stop this one.
         await _committer.ClearPauseRequestAsync(id);
@@ -403,7 +404,7 @@ public sealed partial class ExperimentGrain(
         var request = new TrainRequest(context.ExperimentId, round, _version, config.Experiment.Seed)
         {
             FoldOnSilo = foldOnSilos,
-            Instructions = instructions.IsNone ? null : new TrainInstructions(instructions.ProximalMu),
+            Instructions = instructions.IsNone ? null : new TrainInstructions(instructions.ProximalMu) { ControlVariates = instructions.ControlVariates },
         };
         _aggregator.Reset();
         long modelBytesBefore = Server.BytesServed;
@@ -414,7 +415,7 @@ public sealed partial class ExperimentGrain(
         if (_aggregator.Finish(round, _step)) _optimizer.Step(_weights, _step);
         _version++;
         _round = round;
-        Server.Publish(_version, _weights);
+        Server.Publish(_version, _weights, _strategy.VersionState.Span);
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         double? evalSeconds = null, accuracy = null, testLoss = null, valAccuracy = null, valLoss = null;
@@ -469,6 +470,7 @@ public sealed partial class ExperimentGrain(
         string id = this.GetPrimaryKeyString();
         contexts.Remove(id);
         models.Remove(id);
+        ServiceProvider.GetService<MemoryClientStateStore>()?.Remove(id);
         // The other silos that trained clients hold the data and weights too; tell them (best effort:
         // a silo that is gone has nothing to release).
         foreach (string silo in _silosUsed)
