@@ -60,7 +60,7 @@ public sealed class ConfigErrorTests
         { "powerlaw needs a multiple of 10", Rounds + "data:\n  partition: powerlaw\n  num_clients: 15\nserver:\n  clients_per_round: 5\n", [], "data.num_clients",
             "expected an integer ≥ 10 that is a multiple of 10 (data.partition is powerlaw), found 15" },
         { "unknown model", Rounds + "model:\n  name: resnet\n", [], "model.name", "expected one of logreg, mlp, cnn, cnn-small, found \"resnet\"" },
-        { "unknown strategy", Rounds + "server:\n  strategy: fedsomething\n", [], "server.strategy", "expected one of fedavg, fedprox, found \"fedsomething\"" },
+        { "unknown strategy", Rounds + "server:\n  strategy: fedsomething\n", [], "server.strategy", "expected one of fedavg, fedprox, scaffold, found \"fedsomething\"" },
         { "unknown dataset", Rounds + "data:\n  dataset: cifar10\n", [], "data.dataset", "expected one of mnist, synthetic, partitioned, found \"cifar10\"" },
         { "unknown partition", Rounds + "data:\n  partition: label_skew\n", [], "data.partition", "expected one of iid, dirichlet, shards, powerlaw, found \"label_skew\"" },
         { "unknown server optimizer", Rounds + "server:\n  optimizer: adam\n", [], "server.optimizer", "expected one of sgd, found \"adam\"" },
