@@ -39,7 +39,14 @@ public sealed record TrainAttack([property: Id(0)] string Type, [property: Id(1)
 /// </summary>
 /// <param name="ProximalMu">FedProx's proximal coefficient μ (0 = none).</param>
 [GenerateSerializer, Immutable, Alias("Flute.TrainInstructions")]
-public sealed record TrainInstructions([property: Id(0)] double ProximalMu);
+public sealed record TrainInstructions([property: Id(0)] double ProximalMu)
+{
+    /// <summary>
+    /// SCAFFOLD: correct the local gradients with the control variates (c from the model version, c_i
+    /// from the client state store) and send [pseudo-gradient ‖ Δc_i].
+    /// </summary>
+    [Id(1)] public bool ControlVariates { get; init; }
+}
 
 /// <summary>
 /// A client's answer: sample count, mean training loss, and the pseudo-gradient (global − local)

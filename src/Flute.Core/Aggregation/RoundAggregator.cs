@@ -12,18 +12,33 @@ public sealed class RoundAggregator
 {
     private readonly FixedPointAccumulator? _sums;
     private readonly UpdateBuffer? _buffer;
+    private readonly float[]? _update;
 
     /// <summary>An aggregator for <paramref name="strategy"/> over models of <paramref name="parameters"/> parameters.</summary>
+    /// <exception cref="ArgumentException">The strategy's update is shorter than the model.</exception>
     public RoundAggregator(IStrategy strategy, int parameters)
     {
         ArgumentNullException.ThrowIfNull(strategy);
         Strategy = strategy;
-        if (strategy.Aggregator == AggregatorKind.Buffered) _buffer = new UpdateBuffer(parameters);
-        else _sums = new FixedPointAccumulator(parameters);
+        Parameters = parameters;
+        UpdateLength = strategy.UpdateLength(parameters);
+        if (UpdateLength < parameters)
+            throw new ArgumentException($"strategy '{strategy.Name}' declares updates of {UpdateLength} floats, fewer than the model's {parameters} parameters", nameof(strategy));
+        // Only a strategy whose updates carry more than the pseudo-gradient needs room for the whole
+        // aggregate; the others finish straight in the caller's buffer, as they always did.
+        if (UpdateLength != parameters) _update = new float[UpdateLength];
+        if (strategy.Aggregator == AggregatorKind.Buffered) _buffer = new UpdateBuffer(UpdateLength);
+        else _sums = new FixedPointAccumulator(UpdateLength);
     }
 
     /// <summary>The experiment's strategy.</summary>
     public IStrategy Strategy { get; }
+
+    /// <summary>The model's parameter count: the length of the pseudo-gradient <see cref="Finish"/> writes.</summary>
+    public int Parameters { get; }
+
+    /// <summary>Floats per client update (<see cref="IStrategy.UpdateLength"/>): what payloads and partial sums carry.</summary>
+    public int UpdateLength { get; }
 
     /// <summary>True when updates must reach the server one by one (never folded on silos).</summary>
     public bool IsBuffered => _buffer is not null;
@@ -60,21 +75,28 @@ public sealed class RoundAggregator
     /// <summary>
     /// Writes the round's pseudo-gradient into <paramref name="pseudoGradient"/>: the weighted mean or
     /// the strategy's combination of the buffered updates (ordered by client id), then the strategy's
-    /// finishing step. Returns false, writing nothing, when no update was taken.
+    /// update-level hook (<see cref="IStrategy.FinishUpdate"/>, over the whole update) and its finishing
+    /// step. Returns false, writing nothing, when no update was taken.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="pseudoGradient"/> is not <see cref="Parameters"/> long.</exception>
     public bool Finish(int round, Span<float> pseudoGradient)
     {
+        if (pseudoGradient.Length != Parameters)
+            throw new ArgumentException($"the pseudo-gradient has {pseudoGradient.Length} values; the model has {Parameters}", nameof(pseudoGradient));
         if (Count == 0) return false;
+        Span<float> update = _update ?? pseudoGradient;
         if (_buffer is not null)
         {
-            Strategy.Aggregate(_buffer.OrderedByClient(), pseudoGradient);
+            Strategy.Aggregate(_buffer.OrderedByClient(), update);
             // The updates are spent: free them now rather than at the next round's start.
             _buffer.Clear();
         }
         else
         {
-            _sums!.WeightedMean(pseudoGradient);
+            _sums!.WeightedMean(update);
         }
+        Strategy.FinishUpdate(round, Count, update);
+        if (_update is not null) update[..Parameters].CopyTo(pseudoGradient);
         Strategy.FinishAggregate(round, pseudoGradient);
         return true;
     }

@@ -101,6 +101,8 @@ public static class Components
             c => new Dga(new DgaOptions(c.Server.DgaBeta, c.Server.DgaStaleProb), c.Experiment.Seed));
         registry.Register(QFfl.StrategyName, "q-FFL (Li et al. 2020): the q-FedAvg step, clients with higher loss weigh more as server.qffl_q grows; buffered.",
             c => new QFfl(new QFflOptions(c.Server.QfflLipschitz > 0 ? c.Server.QfflLipschitz : 1 / c.Client.Lr, c.Server.QfflQ)));
+        registry.Register(Scaffold.StrategyName, "SCAFFOLD (Karimireddy et al. 2020): control variates correct client drift; uniform mean; client state in the client state store.",
+            c => new Scaffold(c.Data.NumClients));
         return registry;
     }
 

@@ -24,6 +24,17 @@ public abstract class BufferedStrategy : IStrategy
     public virtual ClientInstructions ConfigureRound(int round) => ClientInstructions.None;
 
     /// <inheritdoc />
+    public virtual int UpdateLength(int parameters) => parameters;
+
+    /// <inheritdoc />
+    public virtual void FinishUpdate(int round, int clients, Span<float> update)
+    {
+    }
+
+    /// <inheritdoc />
+    public virtual ReadOnlyMemory<float> VersionState => ReadOnlyMemory<float>.Empty;
+
+    /// <inheritdoc />
     public virtual void FinishAggregate(int round, Span<float> pseudoGradient)
     {
     }

@@ -138,6 +138,17 @@ public sealed class Dga : IStrategy
     }
 
     /// <inheritdoc />
+    public int UpdateLength(int parameters) => parameters;
+
+    /// <inheritdoc />
+    public void FinishUpdate(int round, int clients, Span<float> update)
+    {
+    }
+
+    /// <inheritdoc />
+    public ReadOnlyMemory<float> VersionState => ReadOnlyMemory<float>.Empty;
+
+    /// <inheritdoc />
     public void FinishAggregate(int round, Span<float> pseudoGradient)
     {
     }

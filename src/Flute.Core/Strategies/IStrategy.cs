@@ -35,13 +35,17 @@ public enum AggregatorKind
 /// (<see cref="None"/>) is plain local training; values change the local objective or the update.
 /// </summary>
 /// <param name="ProximalMu">FedProx's proximal coefficient μ: the local objective gains (μ/2)·‖w − w_global‖²; 0 = none.</param>
-public sealed record ClientInstructions(double ProximalMu = 0)
+/// <param name="ControlVariates">
+/// SCAFFOLD: correct every local gradient by c − c_i (the server's control variate, published with the
+/// model version, minus the client's own from the client state store) and send Δc_i after the pseudo-gradient.
+/// </param>
+public sealed record ClientInstructions(double ProximalMu = 0, bool ControlVariates = false)
 {
     /// <summary>Plain local training: what FedAvg's clients do.</summary>
     public static ClientInstructions None { get; } = new();
 
     /// <summary>True when these instructions change nothing on the client.</summary>
-    public bool IsNone => ProximalMu == 0;
+    public bool IsNone => ProximalMu == 0 && !ControlVariates;
 }
 
 /// <summary>
@@ -80,8 +84,30 @@ public interface IStrategy
     /// </summary>
     void Aggregate(IReadOnlyList<ClientUpdate> updatesByClientId, Span<float> pseudoGradient);
 
+    /// <summary>
+    /// Floats in one client update: the model's <paramref name="parameters"/> (the pseudo-gradient) for
+    /// most strategies; more when clients send vectors after it (SCAFFOLD: [pseudo-gradient ‖ Δc_i],
+    /// 2 × parameters). Payloads, folds, silo partials and the buffered path all carry this length.
+    /// </summary>
+    int UpdateLength(int parameters);
+
+    /// <summary>
+    /// The update-level hook: sees the whole aggregated update (<see cref="UpdateLength"/> floats, the
+    /// aggregate of <paramref name="clients"/> client updates) before <see cref="FinishAggregate"/>, and
+    /// consumes what follows the pseudo-gradient (SCAFFOLD updates its control variate c here). Only the
+    /// first parameters floats go on to <see cref="FinishAggregate"/> and the server optimizer.
+    /// </summary>
+    void FinishUpdate(int round, int clients, Span<float> update);
+
     /// <summary>Adjusts the aggregated pseudo-gradient in place before the server optimizer steps with it.</summary>
     void FinishAggregate(int round, Span<float> pseudoGradient);
+
+    /// <summary>
+    /// Floats published with every model version right after the weights, read by the clients that
+    /// train from that version (SCAFFOLD's server control variate c); empty for most strategies. Read
+    /// when a version is published, after <see cref="FinishUpdate"/> and <see cref="ImportState"/>.
+    /// </summary>
+    ReadOnlyMemory<float> VersionState { get; }
 
     /// <summary>The strategy's state as bytes for the checkpoint, or null for a stateless strategy.</summary>
     byte[]? ExportState();

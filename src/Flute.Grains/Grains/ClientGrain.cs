@@ -8,9 +8,11 @@ using Flute.Core.Schedules;
 using Flute.Core.Strategies;
 using Flute.Grains.Placement;
 using Flute.Grains.Runtime;
+using Flute.Grains.Storage;
 using Flute.Grains.Torch;
 using Flute.Grains.Torch.Optimizers;
 using Flute.Interfaces;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Flute.Grains.Grains;
 
@@ -66,7 +68,8 @@ public sealed class ClientGrain(
             ExperimentContext context = await contexts.GetAsync(request.ExperimentId, GrainFactory);
             try
             {
-                FoldStatus status = partials.Fold(request.ExperimentId, request.Round, request.ModelVersion, result.ClientId, payload, context.Strategy, context.Layout.ParameterCount);
+                FoldStatus status = partials.Fold(request.ExperimentId, request.Round, request.ModelVersion, result.ClientId, payload, context.Strategy,
+                                                  context.Strategy.UpdateLength(context.Layout.ParameterCount));
                 result = result with
                 {
                     Payload = null,
@@ -98,8 +101,16 @@ public sealed class ClientGrain(
         int samples = context.Data.SampleCount(clientId);
         if (samples == 0) return new TrainResult(clientId, 0, 0, null);
 
-        byte[] weights = await models.GetAsync(request.ExperimentId, request.ModelVersion, GrainFactory);
-        int dataBytes = context.Layout.ParameterCount * sizeof(float);
+        byte[] version = await models.GetAsync(request.ExperimentId, request.ModelVersion, GrainFactory);
+        int weightBytes = context.Layout.ByteCount;
+        // A version is [weights ‖ the strategy's version state] (ModelServer).
+        ReadOnlyMemory<byte> weights = version.AsMemory(0, weightBytes);
+        int dataBytes = context.Strategy.UpdateLength(context.Layout.ParameterCount) * sizeof(float);
+        ClientInstructions? instructions = request.Instructions is { } i
+            ? new ClientInstructions(ProximalMu: i.ProximalMu, ControlVariates: i.ControlVariates)
+            : null;
+        bool controlVariates = instructions?.ControlVariates == true && !zeroStep;
+        float[] clientControl = controlVariates ? await ReadClientControlAsync(request, clientId, context) : [];
         var header = new PayloadHeader(request.ExperimentId, request.Round, request.ModelVersion, clientId, 0, 0, Float32Codec.CodecName);
         byte[] payload = payloads.Rent(PseudoGradientPayload.SizeOf(header, dataBytes));
         try
@@ -116,16 +127,30 @@ public sealed class ClientGrain(
                 return new TrainResult(clientId, used, 0, payload);
             }
             ClientShard shard = context.Data.Shard(clientId);
+            double lr = LearningRateSchedule.ForClient(context.Config).At(request.Round);
+            float[] correction = [];
+            if (controlVariates)
+            {
+                correction = new float[context.Layout.ParameterCount];
+                Scaffold.GradientCorrection(ServerControl(version, weightBytes), clientControl, correction);
+            }
             var job = new TrainJob(
                 context.Model, weights, shard.Data, shard.Indices,
-                new TrainSettings(LearningRateSchedule.ForClient(context.Config).At(request.Round), client.BatchSize, client.LocalEpochs,
+                new TrainSettings(lr, client.BatchSize, client.LocalEpochs,
                                   client.MaxSamples, ClientOptimizerSettings.From(client), client.MaxGradNorm),
                 DeterministicRandom.DeriveKey(request.Seed, StreamPurpose.DataOrder, request.Round, clientId),
-                data)
+                data[..weightBytes])
             {
-                Instructions = request.Instructions is { } i ? new ClientInstructions(ProximalMu: i.ProximalMu) : null,
+                Instructions = instructions,
+                GradientCorrection = correction,
             };
             TrainOutcome outcome = await trainers.TrainAsync(job);
+            if (controlVariates)
+            {
+                float[] next = NextClientControl(data.Span, weightBytes, ServerControl(version, weightBytes), clientControl, outcome.Steps, lr);
+                // Versioned by round: a re-run of this round (after a crash) never reads this write.
+                await ClientStates.WriteAsync(request.ExperimentId, clientId, request.Round, MemoryMarshal.AsBytes(next.AsSpan()).ToArray());
+            }
             ApplyAttack(request, clientId, data.Span);
             // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.
             PseudoGradientPayload.Write(payload, header with { SampleCount = outcome.SampleCount, Loss = outcome.MeanLoss }, dataBytes);
@@ -151,5 +176,41 @@ public sealed class ClientGrain(
         AttackType type = AttackOptions.ParseType(attack.Type);
         DeterministicRandom? noise = type == AttackType.Gaussian ? UpdateAttack.NoiseStream(request.Seed, request.Round, clientId) : null;
         UpdateAttack.Apply(type, MemoryMarshal.Cast<byte, float>(data), attack.Scale, noise);
+    }
+
+    private IClientStateStore ClientStates =>
+        ServiceProvider.GetService<IClientStateStore>()
+        ?? throw new InvalidOperationException("SCAFFOLD needs the client state store, and this silo has none (AddFluteStorage registers it)");
+
+    /// <summary>c_i: the newest control variate this client wrote before this round, or empty (zero) if it never trained.</summary>
+    private async Task<float[]> ReadClientControlAsync(TrainRequest request, long clientId, ExperimentContext context)
+    {
+        byte[]? stored = await ClientStates.ReadAsync(request.ExperimentId, clientId, request.Round);
+        if (stored is null) return [];
+        if (stored.Length != context.Layout.ByteCount)
+            throw new InvalidDataException($"client {clientId} of experiment '{request.ExperimentId}': its stored control variate has {stored.Length} bytes; the model has {context.Layout.ByteCount}");
+        return MemoryMarshal.Cast<byte, float>(stored).ToArray();
+    }
+
+    /// <summary>c, published after the weights of the version (empty = zero, before any round was aggregated).</summary>
+    private static ReadOnlySpan<float> ServerControl(byte[] version, int weightBytes)
+    {
+        int extra = version.Length - weightBytes;
+        if (extra != 0 && extra != weightBytes)
+            throw new InvalidDataException($"model version of {version.Length} bytes: neither the weights ({weightBytes} bytes) nor the weights with SCAFFOLD's control variate");
+        return MemoryMarshal.Cast<byte, float>(version.AsSpan(weightBytes));
+    }
+
+    /// <summary>Writes Δc_i after the pseudo-gradient in the payload's data region and returns c_i⁺ = c_i + Δc_i.</summary>
+    private static float[] NextClientControl(Span<byte> data, int weightBytes, ReadOnlySpan<float> serverControl, float[] clientControl, int steps, double lr)
+    {
+        if (data.Length != 2 * weightBytes)
+            throw new InvalidOperationException($"SCAFFOLD's update holds [pseudo-gradient ‖ Δc]: {2 * weightBytes} bytes, but the strategy declared {data.Length}");
+        ReadOnlySpan<float> pseudoGradient = MemoryMarshal.Cast<byte, float>(data[..weightBytes]);
+        Span<float> delta = MemoryMarshal.Cast<byte, float>(data[weightBytes..]);
+        Scaffold.ClientControlDelta(pseudoGradient, serverControl, steps, lr, delta);
+        var next = new float[delta.Length];
+        Scaffold.NextClientControl(clientControl, delta, next);
+        return next;
     }
 }

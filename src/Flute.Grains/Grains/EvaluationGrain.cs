@@ -13,9 +13,10 @@ public sealed class EvaluationGrain(ExperimentContextCache contexts, ModelCache 
     public async Task<EvaluationResult> EvaluateAsync(EvaluationRequest request)
     {
         ExperimentContext context = await contexts.GetAsync(request.ExperimentId, GrainFactory);
-        byte[] weights = await models.GetAsync(request.ExperimentId, request.ModelVersion, GrainFactory);
+        byte[] version = await models.GetAsync(request.ExperimentId, request.ModelVersion, GrainFactory);
+        // A version may carry the strategy's state after the weights (ModelServer); evaluation needs the weights.
         EvalOutcome outcome = await trainers.EvaluateAsync(new EvalJob(
-            context.Model, weights, request.Validation ? context.Data.Validation! : context.Data.Test, request.Start, request.Count, context.Config.Server.EvalBatchSize));
+            context.Model, version.AsMemory(0, context.Layout.ByteCount), request.Validation ? context.Data.Validation! : context.Data.Test, request.Start, request.Count, context.Config.Server.EvalBatchSize));
         return new EvaluationResult(outcome.Correct, outcome.LossSum, outcome.Count);
     }
 }

@@ -13,6 +13,7 @@ using Flute.Grains.Runtime;
 using Flute.Grains.Storage;
 using Flute.Grains.Torch;
 using Flute.Interfaces;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 
@@ -166,7 +167,7 @@ public sealed partial class ExperimentGrain(
             DataDir = spec.DataDir,
             Fingerprint = spec.Fingerprint,
         };
-        Server.Publish(_version, _weights);
+        Server.Publish(_version, _weights, _strategy.VersionState.Span);
         // Round 0's metrics are the initial model's evaluation, so every run shows what training
         // improved on. Evaluation reads the published weights and changes no bits.
         _metrics.Add(await EvaluateInitialModelAsync(context));
@@ -241,7 +242,7 @@ public sealed partial class ExperimentGrain(
         s.Error = null;
         if (request.ForcedChanges.Count > 0)
             s.ConfigBranches.Add($"round {_round}: {string.Join(", ", request.ForcedChanges)}");
-        Server.Publish(_version, _weights);
+        Server.Publish(_version, _weights, _strategy.VersionState.Span);
         bool done = _round >= _totalRounds;
         // A stale pause request (from a run that stopped before seeing it) must not stop this one.
         await _committer.ClearPauseRequestAsync(id);
@@ -412,7 +413,7 @@ public sealed partial class ExperimentGrain(
         var request = new TrainRequest(context.ExperimentId, round, _version, config.Experiment.Seed)
         {
             FoldOnSilo = foldOnSilos,
-            Instructions = instructions.IsNone ? null : new TrainInstructions(instructions.ProximalMu),
+            Instructions = instructions.IsNone ? null : new TrainInstructions(instructions.ProximalMu) { ControlVariates = instructions.ControlVariates },
         };
         // Attackers come from (seed, round, client) like the cohort, so a resumed round attacks the same clients.
         AttackOptions attack = AttackOptions.From(config.Attack);
@@ -427,7 +428,7 @@ public sealed partial class ExperimentGrain(
         if (_aggregator.Finish(round, _step)) _serverStep.Apply(_weights, _step, round);
         _version++;
         _round = round;
-        Server.Publish(_version, _weights);
+        Server.Publish(_version, _weights, _strategy.VersionState.Span);
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         double? evalSeconds = null, accuracy = null, testLoss = null, valAccuracy = null, valLoss = null;
@@ -502,6 +503,7 @@ public sealed partial class ExperimentGrain(
         string id = this.GetPrimaryKeyString();
         contexts.Remove(id);
         models.Remove(id);
+        ServiceProvider.GetService<MemoryClientStateStore>()?.Remove(id);
         // The other silos that trained clients hold the data and weights too; tell them (best effort:
         // a silo that is gone has nothing to release).
         foreach (string silo in _silosUsed)

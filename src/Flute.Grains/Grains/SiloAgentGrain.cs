@@ -3,6 +3,7 @@ using Flute.Grains.Placement;
 using Flute.Grains.Runtime;
 using Flute.Grains.Storage;
 using Flute.Interfaces;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Flute.Grains.Grains;
 
@@ -52,6 +53,7 @@ public sealed class SiloAgentGrain(
         contexts.Remove(experimentId);
         models.Remove(experimentId);
         partials.Remove(experimentId);
+        ServiceProvider.GetService<MemoryClientStateStore>()?.Remove(experimentId);
         return Task.CompletedTask;
     }
 

@@ -23,6 +23,9 @@ public static class StorageRegistration
             case StorageKind.None:
                 silo.AddMemoryGrainStorage(FluteStorageOptions.ProviderName);
                 services.AddSingleton(new FluteStore(options, null, "none"));
+                // Per-client state (SCAFFOLD's control variates) in this silo's memory: nothing to resume from.
+                services.AddSingleton<MemoryClientStateStore>();
+                services.AddSingleton<IClientStateStore>(sp => sp.GetRequiredService<MemoryClientStateStore>());
                 break;
             case StorageKind.Local:
             {
@@ -40,7 +43,7 @@ public static class StorageRegistration
         }
         if (options.Kind != StorageKind.None)
         {
-            // Per-client state for algorithms that need it, on the same backend (none: not registered).
+            // Per-client state for algorithms that need it, on the same backend (none: the silo's memory, above).
             services.AddSingleton<IClientStateStore>(sp => new CheckpointClientStateStore(sp.GetRequiredService<FluteStore>().Checkpoints!));
         }
         return silo;

@@ -6,7 +6,10 @@ namespace Flute.Grains.Storage;
 /// <summary>
 /// Per-client state for algorithms that need it (SCAFFOLD control variates, error-feedback
 /// residuals): written by a client grain for the round it trained, read back by the same client in a
-/// later round. No built-in strategy uses it yet; a strategy that does asks the silo for this service.
+/// later round. SCAFFOLD keeps its client control variates c_i here; the client grain asks the silo for
+/// this service only when its instructions need it. Registered for every storage provider: the
+/// checkpoint store's backend (<see cref="CheckpointClientStateStore"/>) or, without storage, the
+/// silo's memory (<see cref="MemoryClientStateStore"/>).
 /// </summary>
 /// <remarks>
 /// State is versioned by round rather than overwritten, which is what keeps resume exact: a round that

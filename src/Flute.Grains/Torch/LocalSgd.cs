@@ -38,7 +38,7 @@ internal static class LocalSgd
             if (settings.MaxSamples > 0 && settings.MaxSamples < order.Length) order = order[..settings.MaxSamples];
 
             replica.LoadWeights(job.GlobalWeights.Span);
-            using ClientHook? hook = ClientHook.Create(job.Instructions, replica);
+            using ClientHook? hook = ClientHook.Create(job, replica);
             // A job that failed mid-step may have left gradients that backward would add to.
             replica.ClearGradients();
             replica.EnsureBatchCapacity(settings.BatchSize);

@@ -21,6 +21,12 @@ public sealed record TrainJob(ModelSpec Model, ReadOnlyMemory<byte> GlobalWeight
 {
     /// <summary>The strategy's instructions for this client (a client hook, e.g. FedProx's proximal term); null = plain training.</summary>
     public Flute.Core.Strategies.ClientInstructions? Instructions { get; init; }
+
+    /// <summary>
+    /// SCAFFOLD's gradient correction c − c_i, one float per parameter in the layout's order, added to
+    /// every step's gradient when <see cref="Instructions"/> ask for control variates.
+    /// </summary>
+    public ReadOnlyMemory<float> GradientCorrection { get; init; }
 }
 
 /// <summary>

@@ -14,6 +14,27 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
     public void Crash_at_an_injected_point_then_resume_gives_the_uninterrupted_model(string phase) =>
         CrashAtInjectedPointThenResume(phase);
 
+    [Theory]
+    [InlineData("train")]
+    [InlineData("committed")]
+    public void Scaffold_crashed_mid_run_then_resumed_gives_the_uninterrupted_model(string phase)
+    {
+        // "train": half of round 5's clients have written their c_i for round 5, which the re-run must
+        // not read; "committed": c of round 5 is in the checkpoint and must be the one round 6 trains with.
+        string reference = Id($"scaffold-reference-{phase}");
+        string id = Id($"scaffold-crash-{phase}");
+        string[] scaffold = ["--set", "server.strategy=scaffold"];
+        var straight = Flute(["run", ConfigPath, "--id", reference, .. scaffold]);
+        var crashed = FluteWith(new Dictionary<string, string> { ["FLUTE_CRASH_AT"] = $"5:{phase}" }, ["run", ConfigPath, "--id", id, .. scaffold]);
+
+        Assert.True(straight.ExitCode == 0, straight.StdErr);
+        Assert.True(crashed.ExitCode == 137, $"expected a SIGKILL at 5:{phase}, got exit {crashed.ExitCode}\n{crashed.StdErr}");
+        ResumeToEnd(id);
+        Assert.Equal(SummarySha(reference), SummarySha(id));
+        Assert.NotEqual(ReferenceSha(), SummarySha(id)); // SCAFFOLD really ran: FedAvg's model differs
+        Assert.Equal(Enumerable.Range(1, Rounds), MetricsRounds(id));
+    }
+
     [Fact]
     public void Five_random_sigkills_then_resume_give_the_uninterrupted_model() => RandomKillsThenResume(seed: 11);
 

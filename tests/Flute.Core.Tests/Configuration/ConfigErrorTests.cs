@@ -60,7 +60,7 @@ public sealed class ConfigErrorTests
         { "powerlaw needs a multiple of 10", Rounds + "data:\n  partition: powerlaw\n  num_clients: 15\nserver:\n  clients_per_round: 5\n", [], "data.num_clients",
             "expected an integer ≥ 10 that is a multiple of 10 (data.partition is powerlaw), found 15" },
         { "unknown model", Rounds + "model:\n  name: resnet\n", [], "model.name", "expected one of logreg, mlp, cnn, cnn-small, found \"resnet\"" },
-        { "unknown strategy", Rounds + "server:\n  strategy: fedsomething\n", [], "server.strategy", "expected one of fedavg, fedprox, median, trimmed_mean, krum, multikrum, dga, qffl, found \"fedsomething\"" },
+        { "unknown strategy", Rounds + "server:\n  strategy: fedsomething\n", [], "server.strategy", "expected one of fedavg, fedprox, median, trimmed_mean, krum, multikrum, dga, qffl, scaffold, found \"fedsomething\"" },
         { "negative dga beta", Rounds, ["server.dga_beta=-1"], "server.dga_beta", "expected a number ≥ 0, found -1" },
         { "dga stale probability above one", Rounds, ["server.dga_stale_prob=1.5"], "server.dga_stale_prob", "expected a number from 0 to 1, found 1.5" },
         { "negative qffl q", Rounds, ["server.qffl_q=-0.5"], "server.qffl_q", "expected a number ≥ 0, found -0.5" },
