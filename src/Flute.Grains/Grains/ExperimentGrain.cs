@@ -431,27 +431,22 @@ public sealed partial class ExperimentGrain(
         Server.Publish(_version, _weights, _strategy.VersionState.Span);
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
-        double? evalSeconds = null, accuracy = null, testLoss = null, valAccuracy = null, valLoss = null;
+        VersionEvaluation? eval = null;
         int every = config.Server.EvalEvery;
         if (round == _totalRounds || (every > 0 && round % every == 0))
         {
-            long evalStarted = Stopwatch.GetTimestamp();
-            (accuracy, testLoss) = await Evaluator.EvaluateAsync(context, _version, validation: false);
-            if (context.Data.Validation is not null)
-            {
-                (valAccuracy, valLoss) = await Evaluator.EvaluateAsync(context, _version, validation: true);
-                TrackBest(round, config.Storage.BestMetric, valAccuracy.Value, valLoss.Value);
-            }
-            evalSeconds = Stopwatch.GetElapsedTime(evalStarted).TotalSeconds;
-            _evalSecondsTotal += evalSeconds.Value;
+            eval = await Evaluator.EvaluateVersionAsync(context, _version);
+            if (eval is { ValidationAccuracy: double valAccuracy, ValidationLoss: double valLoss })
+                TrackBest(round, config.Storage.BestMetric, valAccuracy, valLoss);
+            _evalSecondsTotal += eval.Seconds;
         }
         _roundsSeconds = Stopwatch.GetElapsedTime(_roundsStartTicks).TotalSeconds - _evalSecondsTotal;
 
         var metrics = new RoundMetrics(round, cohort.Length, tally.Folded, tally.MeanLoss, seconds,
-            evalSeconds, accuracy, testLoss, tally.Rejected, tally.Retries)
+            eval?.Seconds, eval?.TestAccuracy, eval?.TestLoss, tally.Rejected, tally.Retries)
         {
-            ValidationAccuracy = valAccuracy,
-            ValidationLoss = valLoss,
+            ValidationAccuracy = eval?.ValidationAccuracy,
+            ValidationLoss = eval?.ValidationLoss,
             Activations = tally.Activations,
             AliveAfter = collected.AliveAfter ?? activity.AliveOf(context.ExperimentId),
             ModelBytesToSilos = Server.BytesServed - modelBytesBefore,
@@ -470,16 +465,11 @@ public sealed partial class ExperimentGrain(
     /// </summary>
     private async Task<RoundMetrics> EvaluateInitialModelAsync(ExperimentContext context)
     {
-        long started = Stopwatch.GetTimestamp();
-        (double accuracy, double loss) = await Evaluator.EvaluateAsync(context, _version, validation: false);
-        double? valAccuracy = null, valLoss = null;
-        if (context.Data.Validation is not null)
-            (valAccuracy, valLoss) = await Evaluator.EvaluateAsync(context, _version, validation: true);
-        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return new RoundMetrics(0, 0, 0, double.NaN, 0, seconds, accuracy, loss, 0, 0)
+        VersionEvaluation eval = await Evaluator.EvaluateVersionAsync(context, _version);
+        return new RoundMetrics(0, 0, 0, double.NaN, 0, eval.Seconds, eval.TestAccuracy, eval.TestLoss, 0, 0)
         {
-            ValidationAccuracy = valAccuracy,
-            ValidationLoss = valLoss,
+            ValidationAccuracy = eval.ValidationAccuracy,
+            ValidationLoss = eval.ValidationLoss,
         };
     }
 

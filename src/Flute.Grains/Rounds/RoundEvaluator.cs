@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Flute.Grains.Runtime;
 using Flute.Grains.Torch;
 using Flute.Interfaces;
@@ -11,6 +12,20 @@ namespace Flute.Grains.Rounds;
 /// </summary>
 public sealed class RoundEvaluator(IGrainFactory grains, TrainerPool trainers)
 {
+    /// <summary>
+    /// <paramref name="version"/> on the test split and, when the experiment has one, the validation
+    /// split, with the seconds both took: what a round's (and round 0's) metrics report.
+    /// </summary>
+    public async Task<VersionEvaluation> EvaluateVersionAsync(ExperimentContext context, long version)
+    {
+        long started = Stopwatch.GetTimestamp();
+        (double accuracy, double loss) = await EvaluateAsync(context, version, validation: false);
+        double? valAccuracy = null, valLoss = null;
+        if (context.Data.Validation is not null)
+            (valAccuracy, valLoss) = await EvaluateAsync(context, version, validation: true);
+        return new VersionEvaluation(accuracy, loss, valAccuracy, valLoss, Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
     /// <summary>Accuracy and mean loss of <paramref name="version"/>; NaN for an empty split.</summary>
     public async Task<(double Accuracy, double Loss)> EvaluateAsync(ExperimentContext context, long version, bool validation)
     {
@@ -43,3 +58,11 @@ public sealed class RoundEvaluator(IGrainFactory grains, TrainerPool trainers)
     private static async Task EvaluateSliceAsync(IEvaluationGrain evaluator, EvaluationRequest request, EvaluationResult[] results, int slice) =>
         results[slice] = await evaluator.EvaluateAsync(request);
 }
+
+/// <summary>A model version's evaluation (<see cref="RoundEvaluator.EvaluateVersionAsync"/>).</summary>
+/// <param name="TestAccuracy">Accuracy on the test split.</param>
+/// <param name="TestLoss">Mean loss on the test split.</param>
+/// <param name="ValidationAccuracy">Accuracy on the validation split, or null without one.</param>
+/// <param name="ValidationLoss">Mean loss on the validation split, or null without one.</param>
+/// <param name="Seconds">Wall time of both evaluations.</param>
+public sealed record VersionEvaluation(double TestAccuracy, double TestLoss, double? ValidationAccuracy, double? ValidationLoss, double Seconds);
