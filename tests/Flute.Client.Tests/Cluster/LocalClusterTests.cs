@@ -107,17 +107,30 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
 
     [Fact]
     public void A_client_silo_killed_mid_round_is_survived_with_the_same_model() =>
-        KillMidRun(server: false);
+        KillMidRun(Config, server: false);
 
     [Fact]
     public void The_silo_holding_the_experiment_killed_mid_round_is_survived_with_the_same_model() =>
-        KillMidRun(server: true);
+        KillMidRun(Config, server: true);
 
-    private void KillMidRun(bool server)
+    /// <summary>
+    /// SCAFFOLD keeps state on both sides: c_i in the client state store (Azurite here), c in the
+    /// experiment's checkpoint and in every model version. A killed client silo loses in-flight calls
+    /// whose c_i may already be written; the retried clients must read the c_i of before the round.
+    /// </summary>
+    [Fact]
+    public void A_scaffold_run_with_a_client_silo_killed_mid_round_gives_the_embedded_model()
     {
-        string expected = reference.Sha();
+        string scaffold = Config.Replace("  eval_every: 0", "  eval_every: 0\n  strategy: scaffold", StringComparison.Ordinal);
+        Assert.Contains("\n  strategy: scaffold\n", scaffold);
+        KillMidRun(scaffold, server: false);
+    }
+
+    private void KillMidRun(string config, bool server)
+    {
+        string expected = reference.Sha(config);
         using var cluster = LocalCluster.Up(3);
-        File.WriteAllText(Path.Combine(cluster.Directory, "cluster.yaml"), Config);
+        File.WriteAllText(Path.Combine(cluster.Directory, "cluster.yaml"), config);
         using var run = FluteProcess.Start(cluster.Directory, cluster.Environment, "run", "cluster.yaml", "--cluster", "local", "--id", "killed");
         // Find the victim once the experiment runs (its silo is known), then kill it right after a
         // round line: `cluster status` takes seconds, a round ~0.15 s, so asking after round 3 could
