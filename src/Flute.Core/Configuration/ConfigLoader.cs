@@ -22,7 +22,7 @@ public static class ConfigLoader
         {
             throw new ConfigException(path, $"cannot read the file: {e.Message}");
         }
-        return LoadText(text, path, overrides);
+        return LoadText(text, path, overrides, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
     /// <summary>
@@ -30,12 +30,17 @@ public static class ConfigLoader
     /// Overrides win over the text, and later overrides win over earlier ones.
     /// </summary>
     /// <exception cref="ConfigException">The text is malformed, or any key is unknown or invalid.</exception>
-    public static FluteConfig LoadText(string yaml, string sourceName, IReadOnlyList<string> overrides)
+    /// <param name="yaml">The config text.</param>
+    /// <param name="sourceName">Names the text in messages.</param>
+    /// <param name="overrides"><c>key.path=value</c> items.</param>
+    /// <param name="baseDirectory">The directory the text's relative plug-in paths (experiment.plugins) are relative to: the config file's; null = the working directory, as for overrides.</param>
+    public static FluteConfig LoadText(string yaml, string sourceName, IReadOnlyList<string> overrides, string? baseDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(overrides);
         var values = new Dictionary<string, ConfigNode>(StringComparer.Ordinal);
         ConfigBinder.Collect(YamlConfigReader.ReadDocument(yaml, sourceName), sourceName, values);
+        if (baseDirectory is not null) ResolvePluginPaths(values, baseDirectory);
         foreach (string item in overrides)
         {
             ApplyOverride(item, values);
@@ -50,6 +55,16 @@ public static class ConfigLoader
     {
         ArgumentNullException.ThrowIfNull(config);
         ConfigBinder.Validate(config);
+    }
+
+    /// <summary>A config file names its plug-ins relative to itself, so it runs from any working directory.</summary>
+    private static void ResolvePluginPaths(Dictionary<string, ConfigNode> values, string baseDirectory)
+    {
+        const string key = "experiment.plugins";
+        if (!values.TryGetValue(key, out ConfigNode? node) || node.Kind != ConfigNodeKind.Scalar) return;
+        IEnumerable<string> paths = node.Text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => Path.GetFullPath(p, baseDirectory));
+        values[key] = ConfigNode.Scalar(string.Join(",", paths), quoted: true);
     }
 
     private static void ApplyOverride(string item, Dictionary<string, ConfigNode> values)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Flute.Core.Plugins;
 using Flute.Core.Registry;
 using Flute.Core.Strategies;
 
@@ -32,6 +33,11 @@ public static partial class ConfigSchema
             _ => $"an integer from 0 to {ulong.MaxValue}", _ => true),
         Integer("experiment.rounds", "Number of federated rounds to run. Required.",
             c => c.Experiment.Rounds, (c, v) => c.Experiment.Rounds = v, min: 1, required: true),
+        new ConfigKey("experiment.plugins", ConfigValueType.Text,
+            "Plug-in assemblies, comma-separated (a path in a config file is relative to that file; in --set, to the working directory): each is loaded and its IFlutePlugin classes register their models, data sets or other components before the rest of the config is read, on the CLI and on every silo. The config carries them as full paths.",
+            "paths of .NET assemblies built against Flute", null, false,
+            c => c.Experiment.Plugins, (c, v) => c.Experiment.Plugins = (string)v, ParsePlugins,
+            _ => "comma-separated paths of plug-in assemblies", _ => true),
 
         Component("data.dataset", "Data set to train and evaluate on.",
             c => c.Data.Dataset, (c, v) => c.Data.Dataset = v, () => Components.Datasets),
@@ -217,6 +223,20 @@ public static partial class ConfigSchema
 
     /// <summary>The keys of one section, in schema order.</summary>
     public static IReadOnlyList<ConfigKey> KeysOf(string section) => [.. Keys.Where(k => k.Section == section)];
+
+    /// <summary>Loads the plug-ins as the key is read (before model.name and data.dataset, which may name their components).</summary>
+    private static object? ParsePlugins(ConfigNode node)
+    {
+        if (ConfigValues.ParseText(node) is not string paths) return null;
+        try
+        {
+            return PluginLoader.LoadAll(paths);
+        }
+        catch (PluginLoadException e)
+        {
+            throw new ConfigException("experiment.plugins", e.Message);
+        }
+    }
 
     private static bool IsPowerlaw(FluteConfig c) => c.Data.Partition == "powerlaw";
 

@@ -25,6 +25,8 @@ public sealed class ExperimentSection
     public ulong Seed { get; set; }
     /// <summary>experiment.rounds: number of federated rounds (≥ 1).</summary>
     public int Rounds { get; set; } = 1;
+    /// <summary>experiment.plugins: plug-in assemblies as comma-separated full paths (loaded when the config is read); empty = none.</summary>
+    public string Plugins { get; set; } = "";
 }
 
 /// <summary>The <c>data</c> section: the data set and how it is split across clients.</summary>

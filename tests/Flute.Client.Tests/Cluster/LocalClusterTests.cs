@@ -126,6 +126,22 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
         KillMidRun(scaffold, server: false);
     }
 
+    /// <summary>Every silo loads the plug-in named by the experiment's config (the sample LeNet-5) and trains its model.</summary>
+    [Fact]
+    public void A_model_from_a_plugin_trains_on_three_silos_to_the_embedded_model()
+    {
+        string config = PluginTests.Config(PluginTests.SamplePlugin);
+        string expected = reference.Sha(config);
+        using var cluster = LocalCluster.Up(3);
+        File.WriteAllText(Path.Combine(cluster.Directory, "plugin.yaml"), config);
+        var run = FluteProcess.RunWith(cluster.Directory, cluster.Environment, "run", "plugin.yaml", "--cluster", "local", "--id", "plugin");
+        Assert.True(run.ExitCode == 0, run.StdErr + run.StdOut);
+        Assert.Contains("3 silo(s)", run.StdOut);
+        JsonElement summary = Summary(cluster.Directory, "plugin");
+        Assert.Equal(expected, summary.GetProperty("model_sha256").GetString());
+        Assert.Equal(3, summary.GetProperty("silo_clients").EnumerateObject().Count());
+    }
+
     private void KillMidRun(string config, bool server)
     {
         string expected = reference.Sha(config);

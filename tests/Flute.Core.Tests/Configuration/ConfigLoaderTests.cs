@@ -172,7 +172,11 @@ public sealed class ConfigLoaderTests
     {
         // Arrange
         string examples = Path.Combine(RepositoryRoot.Find(), "examples");
-        string[] files = Directory.Exists(examples) ? Directory.GetFiles(examples, "*.yaml") : [];
+        // A plug-in example needs Flute.Grains loaded to register its model: PluginTests (Flute.Client.Tests) runs it.
+        string[] files = Directory.Exists(examples)
+            ? [.. Directory.GetFiles(examples, "*.yaml").Where(f => !File.ReadAllText(f).Contains("\n  plugins:", StringComparison.Ordinal))]
+            : [];
+        Assert.NotEmpty(files);
 
         // Act
         var loaded = files.Select(f => ConfigLoader.Load(f, [])).ToList();

@@ -156,6 +156,8 @@ public sealed class ConfigSchemaTests
     {
         "experiment.seed" => ("7", 7UL),
         "experiment.name" => ("other", "other"),
+        // A list of no paths: loading a real plug-in takes Flute.Grains (Flute.Client.Tests' PluginTests).
+        "experiment.plugins" => ("' , '", ""),
         "data.dir" => ("some/dir", "some/dir"),
         "data.file" => ("some/file", "some/file"),
         "data.partition" => ("shards", "shards"),
