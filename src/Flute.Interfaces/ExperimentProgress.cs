@@ -47,7 +47,22 @@ public sealed record RoundMetrics(
 
     /// <summary>Simulated attackers among the round's sampled clients; null when attack.type is none.</summary>
     [Id(17)] public int? Attacked { get; init; }
+
+    /// <summary>Per-client accuracy of the global model on the clients' own test splits (server.client_eval); null when not evaluated.</summary>
+    [Id(30)] public ClientAccuracy? ClientAccuracy { get; init; }
+
+    /// <summary>Per-client accuracy after server.personalization_steps local steps; null when not evaluated.</summary>
+    [Id(31)] public ClientAccuracy? PersonalizedAccuracy { get; init; }
 }
+
+/// <summary>Accuracy over clients: how many were evaluated, the mean, and the 10th/50th/90th percentiles.</summary>
+[GenerateSerializer, Immutable, Alias("Flute.ClientAccuracy")]
+public sealed record ClientAccuracy(
+    [property: Id(0)] int Clients,
+    [property: Id(1)] double Mean,
+    [property: Id(2)] double P10,
+    [property: Id(3)] double P50,
+    [property: Id(4)] double P90);
 
 /// <summary>Where an experiment stands, with the metrics of rounds the caller has not seen yet.</summary>
 [GenerateSerializer, Immutable, Alias("Flute.ExperimentProgress")]

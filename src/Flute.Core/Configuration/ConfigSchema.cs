@@ -163,6 +163,12 @@ public static partial class ConfigSchema
             c => c.Server.QfflQ, (c, v) => c.Server.QfflQ = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
         Number("server.qffl_lipschitz", "q-FFL's Lipschitz constant L of the local losses' gradients; 0 means 1 / client.lr, as the paper.",
             c => c.Server.QfflLipschitz, (c, v) => c.Server.QfflLipschitz = v, "≥ 0 (0 = 1 / client.lr)", "a number ≥ 0 (0 means 1 / client.lr)", v => v >= 0 && double.IsFinite(v)),
+        Name("server.client_eval", "Per-client evaluation in evaluated rounds: none, cohort (the round's sampled clients) or all (every client; small populations). Each evaluated client tests the global model on its own test split; metrics.jsonl reports the mean and the 10th/50th/90th percentiles of client accuracy.",
+            c => c.Server.ClientEval, (c, v) => c.Server.ClientEval = v, KnownNames.ClientEvaluations),
+        Number("server.client_test_fraction", "With server.client_eval on, the share of each client's samples held out as its own test split (seeded per client) when the data set has no per-client test split; the client trains on the rest. Ignored otherwise.",
+            c => c.Server.ClientTestFraction, (c, v) => c.Server.ClientTestFraction = v, "0 < fraction < 1", "a number above 0 and below 1", v => v > 0 && v < 1),
+        Integer("server.personalization_steps", "With server.client_eval on, k > 0 also evaluates each client after k local fine-tuning steps (client.batch_size, client.lr, client.optimizer) from the global model on its training split: metrics.jsonl reports the personalized accuracies beside the global ones. The global model is not changed.",
+            c => c.Server.PersonalizationSteps, (c, v) => c.Server.PersonalizationSteps = v, min: 0),
 
         Name("attack.type", "Simulated attack sent by a seeded share of every cohort: none, sign_flip (update × −scale), scale (update × scale) or gaussian (each value drawn from N(0, scale²)).",
             c => c.Attack.Type, (c, v) => c.Attack.Type = v, KnownNames.AttackTypes),

@@ -119,6 +119,12 @@ public sealed class ServerSection
     public double QfflQ { get; set; } = Strategies.QFflOptions.DefaultQ;
     /// <summary>server.qffl_lipschitz: q-FFL's Lipschitz constant L &gt; 0; 0 = 1 / client.lr, as the paper.</summary>
     public double QfflLipschitz { get; set; }
+    /// <summary>server.client_eval: none | cohort | all — which clients test the global model on their own test split in evaluated rounds.</summary>
+    public string ClientEval { get; set; } = "none";
+    /// <summary>server.client_test_fraction: share of a client's samples held out as its own test split when the data set has none.</summary>
+    public double ClientTestFraction { get; set; } = 0.2;
+    /// <summary>server.personalization_steps: local fine-tuning steps before a client's personalized evaluation; 0 = none.</summary>
+    public int PersonalizationSteps { get; set; }
     /// <summary>server.optimizer: sgd | adam | yogi | adagrad.</summary>
     public string Optimizer { get; set; } = "sgd";
     /// <summary>server.lr: server learning rate (FedAvg = 1.0); when a config does not set it, the optimizer's default (ServerOptimizerDefaults).</summary>

@@ -25,6 +25,9 @@ public static class KnownNames
     /// <summary>attack.type values (Flute.Core.Attacks.AttackOptions maps them to AttackType).</summary>
     public static string[] AttackTypes { get; } = ["none", "sign_flip", "scale", "gaussian"];
 
+    /// <summary>server.client_eval: which clients evaluate the global model on their own test split.</summary>
+    public static string[] ClientEvaluations { get; } = ["none", "cohort", "all"];
+
     /// <summary>silo.compute: how libtorch picks its CPU kernels (docs/reproducibility.md).</summary>
     public static string[] ComputeModes { get; } = ["native", "portable"];
 }

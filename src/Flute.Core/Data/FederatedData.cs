@@ -15,6 +15,7 @@ public sealed class FederatedData
     private readonly Func<long, ClientShard>? _lazy;
     private readonly Func<long, int>? _lazyCount;
     private readonly long _population;
+    private Func<long, ClientShard>? _clientTest;
 
     public FederatedData(Dataset train, int[][] clients, Dataset test, Dataset? validation = null)
     {
@@ -72,6 +73,60 @@ public sealed class FederatedData
         ArgumentOutOfRangeException.ThrowIfNegative(client);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(client, _population);
         return _lazyCount is not null ? _lazyCount(client) : Clients[client].Length;
+    }
+
+    /// <summary>Whether clients have their own test splits (<see cref="ClientTest"/>) for per-client evaluation.</summary>
+    public bool HasClientTests => _clientTest is not null;
+
+    /// <summary>Client <paramref name="client"/>'s own test split; empty when the data set has none (<see cref="HasClientTests"/>).</summary>
+    public ClientShard ClientTest(long client)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(client);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(client, _population);
+        return _clientTest is not null ? _clientTest(client) : new ClientShard(Test, []);
+    }
+
+    /// <summary>Gives the clients test splits a data set provides itself (e.g. a file imported from LEAF).</summary>
+    /// <exception cref="InvalidOperationException">The clients have test splits already.</exception>
+    public FederatedData WithClientTests(Func<long, ClientShard> clientTest)
+    {
+        ArgumentNullException.ThrowIfNull(clientTest);
+        if (_clientTest is not null) throw new InvalidOperationException("the clients have their own test splits already");
+        _clientTest = clientTest;
+        return this;
+    }
+
+    /// <summary>
+    /// This data set with ⌊<paramref name="fraction"/> · n⌋ of every client's n samples held out as its
+    /// own test split (<see cref="ClientTestSplit"/>): the clients train on the rest. Eager data sets
+    /// split their index lists once; lazy ones split each generated shard.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The clients have test splits already.</exception>
+    public FederatedData WithClientTestSplit(double fraction, ulong seed)
+    {
+        if (_clientTest is not null) throw new InvalidOperationException("the clients have their own test splits already");
+        if (_lazy is { } lazy && _lazyCount is { } lazyCount)
+        {
+            ClientShard Part(long client, bool test)
+            {
+                ClientShard shard = lazy(client);
+                var (trainPart, testPart) = ClientTestSplit.Split(shard.Indices, fraction, seed, client);
+                return new ClientShard(shard.Data, test ? testPart : trainPart);
+            }
+            var split = new FederatedData(_population, client => Part(client, test: false), Test, Validation, client =>
+            {
+                int count = lazyCount(client);
+                return count - ClientTestSplit.TestCount(count, fraction);
+            });
+            split._clientTest = client => Part(client, test: true);
+            return split;
+        }
+        var trainParts = new int[Clients.Length][];
+        var testParts = new int[Clients.Length][];
+        for (int c = 0; c < Clients.Length; c++) (trainParts[c], testParts[c]) = ClientTestSplit.Split(Clients[c], fraction, seed, c);
+        var eager = new FederatedData(Train, trainParts, Test, Validation);
+        eager._clientTest = client => new ClientShard(Train, testParts[client]);
+        return eager;
     }
 
     /// <summary>The number of clients of an eager data set (index lists in memory).</summary>

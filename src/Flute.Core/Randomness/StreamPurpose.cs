@@ -24,4 +24,8 @@ public enum StreamPurpose : ulong
     AttackNoise = 12,
     /// <summary>Whether DGA defers a client's update to the next round (its stale_prob option).</summary>
     StaleUpdate = 13,
+    /// <summary>Which of a client's samples form its own test split for per-client evaluation (server.client_eval), keyed per client.</summary>
+    ClientTestSplit = 23,
+    /// <summary>The data order of a client's personalization steps before it is evaluated (server.personalization_steps).</summary>
+    Personalization = 24,
 }

@@ -85,6 +85,20 @@ public sealed class ClientGrain(
         return result with { Activated = activated };
     }
 
+    public async Task<ClientEvaluationResult> EvaluateAsync(ClientEvaluationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        long clientId = this.GetPrimaryKeyLong(out string? experimentId);
+        DeactivateOnIdle();
+        if (experimentId != request.ExperimentId)
+            throw new ArgumentException($"client {clientId} of experiment '{experimentId}' got an evaluation request for '{request.ExperimentId}'");
+        ExperimentContext context = await contexts.GetAsync(request.ExperimentId, GrainFactory);
+        if (clientId < 0 || clientId >= context.Data.Population)
+            throw new ArgumentOutOfRangeException(nameof(request), $"client {clientId} is outside the population of {context.Data.Population}");
+        byte[] version = await models.GetAsync(request.ExperimentId, request.ModelVersion, GrainFactory);
+        return await PersonalizedEvaluation.RunAsync(trainers, context, clientId, version, request);
+    }
+
     private async Task<TrainResult> TrainCoreAsync(TrainRequest request)
     {
         long clientId = this.GetPrimaryKeyLong(out string? experimentId);

@@ -106,6 +106,7 @@ public sealed partial class ExperimentGrain(
     private RoundRunner? _runner;
     private ClusterView? _cluster;
     private RoundEvaluator? _evaluator;
+    private ClientEvaluator? _clientEvaluator;
     private ModelServer? _server;
     private int _totalRounds;
     private int _committed;
@@ -135,6 +136,15 @@ public sealed partial class ExperimentGrain(
     private RoundRunner Runner => _runner ??= new RoundRunner(GrainFactory, payloads, crashPoints, logger);
     private ClusterView Cluster => _cluster ??= new ClusterView(GrainFactory, trainers);
     private RoundEvaluator Evaluator => _evaluator ??= new RoundEvaluator(GrainFactory, trainers);
+    private ClientEvaluator ClientEvaluations => _clientEvaluator ??= new ClientEvaluator(GrainFactory);
+
+    /// <summary>Every client id, for server.client_eval all (meant for small populations).</summary>
+    private static long[] AllClients(long population)
+    {
+        var all = new long[population];
+        for (long c = 0; c < population; c++) all[c] = c;
+        return all;
+    }
     private ModelServer Server => _server ??= new ModelServer(this.GetPrimaryKeyString(), models);
 
     public async Task StartAsync(ExperimentSpec spec)
@@ -432,6 +442,7 @@ public sealed partial class ExperimentGrain(
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         VersionEvaluation? eval = null;
+        ClientAccuracy? clientAccuracy = null, personalizedAccuracy = null;
         int every = config.Server.EvalEvery;
         if (round == _totalRounds || (every > 0 && round % every == 0))
         {
@@ -439,6 +450,15 @@ public sealed partial class ExperimentGrain(
             if (eval is { ValidationAccuracy: double valAccuracy, ValidationLoss: double valLoss })
                 TrackBest(round, config.Storage.BestMetric, valAccuracy, valLoss);
             _evalSecondsTotal += eval.Seconds;
+            if (config.Server.ClientEval != "none")
+            {
+                long clientEvalStarted = Stopwatch.GetTimestamp();
+                IReadOnlyList<long> evaluated = config.Server.ClientEval == "all" ? AllClients(context.Data.Population) : cohort;
+                (clientAccuracy, personalizedAccuracy) = await ClientEvaluations.EvaluateAsync(context, round, _version, evaluated, window);
+                double clientEvalSeconds = Stopwatch.GetElapsedTime(clientEvalStarted).TotalSeconds;
+                _evalSecondsTotal += clientEvalSeconds;
+                eval = eval with { Seconds = eval.Seconds + clientEvalSeconds };
+            }
         }
         _roundsSeconds = Stopwatch.GetElapsedTime(_roundsStartTicks).TotalSeconds - _evalSecondsTotal;
 
@@ -453,6 +473,8 @@ public sealed partial class ExperimentGrain(
             UpdateBytesToServer = collected.UpdateBytes,
             SiloClients = collected.SiloClients,
             Attacked = attack.IsActive ? attackers.Length : null,
+            ClientAccuracy = clientAccuracy,
+            PersonalizedAccuracy = personalizedAccuracy,
         };
         // Visible to GetProgressAsync only once committed (CommitAsync).
         _metrics.Add(metrics);

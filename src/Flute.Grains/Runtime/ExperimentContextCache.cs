@@ -50,6 +50,9 @@ public sealed class ExperimentContextCache(TrainerPool pool)
     {
         FluteConfig config = ConfigJson.Deserialize(spec.ConfigJson);
         FederatedData data = FederatedDataFactory.Load(config.Data, spec.DataDir, config.Experiment.Seed);
+        // Per-client evaluation needs a test split per client: held out of each client's samples when the data set has none.
+        if (config.Server.ClientEval != "none" && !data.HasClientTests)
+            data = data.WithClientTestSplit(config.Server.ClientTestFraction, config.Experiment.Seed);
         var model = new ModelSpec(config.Model.Name, data.Train.SampleShape, data.Train.ClassCount, config.Model.Hidden);
         ModelLayout layout = await pool.DescribeAsync(model);
         return new ExperimentContext(spec.ExperimentId, config, data, model, layout);

@@ -33,6 +33,8 @@ public static class MetricsJson
             if (m.AliveAfter is long alive) json.WriteNumber("alive_after", alive);
             if (m.ModelBytesToSilos is long model) json.WriteNumber("model_bytes_to_silos", model);
             if (m.UpdateBytesToServer is long update) json.WriteNumber("update_bytes_to_server", update);
+            WriteSpread(json, "client_acc", m.ClientAccuracy);
+            WriteSpread(json, "personalized_acc", m.PersonalizedAccuracy);
             if (m.SiloClients is { Count: > 0 } silos)
             {
                 json.WriteStartObject("silo_clients");
@@ -74,6 +76,8 @@ public static class MetricsJson
                     ? silos.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal)
                     : null,
                 Attacked = o.TryGetProperty("attacked", out JsonElement attacked) ? attacked.GetInt32() : null,
+                ClientAccuracy = ReadSpread(o, "client_acc"),
+                PersonalizedAccuracy = ReadSpread(o, "personalized_acc"),
             };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -102,6 +106,23 @@ public static class MetricsJson
 
     private static double? Number(JsonElement o, string name) =>
         o.TryGetProperty(name, out JsonElement v) ? v.ValueKind == JsonValueKind.Null ? double.NaN : v.GetDouble() : null;
+
+    /// <summary>A spread over clients as flat keys (<c>client_acc_mean</c>, <c>_p10</c>, <c>_p50</c>, <c>_p90</c>, <c>_clients</c>), easy to plot.</summary>
+    private static void WriteSpread(Utf8JsonWriter json, string prefix, ClientAccuracy? spread)
+    {
+        if (spread is null) return;
+        json.WriteNumber(prefix + "_clients", spread.Clients);
+        WriteNumber(json, prefix + "_mean", spread.Mean);
+        WriteNumber(json, prefix + "_p10", spread.P10);
+        WriteNumber(json, prefix + "_p50", spread.P50);
+        WriteNumber(json, prefix + "_p90", spread.P90);
+    }
+
+    private static ClientAccuracy? ReadSpread(JsonElement o, string prefix) =>
+        o.TryGetProperty(prefix + "_clients", out JsonElement clients)
+            ? new ClientAccuracy(clients.GetInt32(), Number(o, prefix + "_mean") ?? double.NaN, Number(o, prefix + "_p10") ?? double.NaN,
+                                 Number(o, prefix + "_p50") ?? double.NaN, Number(o, prefix + "_p90") ?? double.NaN)
+            : null;
 
     private static void WriteNumber(Utf8JsonWriter json, string key, double value)
     {

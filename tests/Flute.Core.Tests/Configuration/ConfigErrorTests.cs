@@ -21,7 +21,7 @@ public sealed class ConfigErrorTests
         { "unknown section", Rounds + "serverr:\n  lr: 1\n", [], "serverr", "unknown section (known sections: experiment, data, model, client, server, attack, silo, storage); did you mean server?" },
         { "flat key at top level", Rounds + "server.lr: 1\n", [], "server.lr", "unknown section; write it nested" },
         { "unknown key", Rounds + "server:\n  clients_per_rnd: 5\n", [], "server.clients_per_rnd",
-            "unknown key (known keys under server: strategy, optimizer, lr, momentum, beta1, beta2, tau, lr_schedule, lr_gamma, lr_step_rounds, lr_min, clients_per_round, eval_every, max_in_flight, max_retries, eval_batch_size, aggregation, proximal_mu, trim_fraction, byzantine_clients, multikrum_selected, dga_beta, dga_stale_prob, qffl_q, qffl_lipschitz); did you mean server.clients_per_round?" },
+            "unknown key (known keys under server: strategy, optimizer, lr, momentum, beta1, beta2, tau, lr_schedule, lr_gamma, lr_step_rounds, lr_min, clients_per_round, eval_every, max_in_flight, max_retries, eval_batch_size, aggregation, proximal_mu, trim_fraction, byzantine_clients, multikrum_selected, dga_beta, dga_stale_prob, qffl_q, qffl_lipschitz, client_eval, client_test_fraction, personalization_steps); did you mean server.clients_per_round?" },
         { "key in the wrong section", Rounds + "client:\n  clients_per_round: 5\n", [], "client.clients_per_round", "did you mean server.clients_per_round?" },
         { "section given a scalar", Rounds + "server: 5\n", [], "server", "expected a mapping of server keys (strategy, optimizer, lr,"},
         { "section given a sequence", Rounds + "silo: [1]\n", [], "silo", "found a sequence" },

@@ -57,6 +57,7 @@ public sealed class ConfigSchemaTests
             ["client.lr_schedule"] = KnownNames.LrSchedules,
             ["server.lr_schedule"] = KnownNames.ServerLrSchedules,
             ["server.aggregation"] = KnownNames.Aggregations,
+            ["server.client_eval"] = KnownNames.ClientEvaluations,
             ["attack.type"] = KnownNames.AttackTypes,
             ["silo.compute"] = KnownNames.ComputeModes,
             ["storage.provider"] = KnownNames.StorageProviders,

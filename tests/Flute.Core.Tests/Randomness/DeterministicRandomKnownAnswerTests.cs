@@ -49,6 +49,8 @@ public sealed class DeterministicRandomKnownAnswerTests
             [StreamPurpose.AttackSelection] = 11,
             [StreamPurpose.AttackNoise] = 12,
             [StreamPurpose.StaleUpdate] = 13,
+            [StreamPurpose.ClientTestSplit] = 23,
+            [StreamPurpose.Personalization] = 24,
         };
 
         // Act

@@ -65,6 +65,28 @@ public sealed class MetricsJsonTests
     }
 
     [Fact]
+    public void Client_accuracy_spreads_are_flat_keys_read_back_exactly()
+    {
+        var plain = new RoundMetrics(2, 5, 5, 0.5, 0.2, 0.1, 0.8, 0.6, 0, 0);
+        var spread = plain with
+        {
+            ClientAccuracy = new ClientAccuracy(5, 0.7, 0.55, 0.7, 0.9),
+            PersonalizedAccuracy = new ClientAccuracy(5, 0.85, 0.6, 0.9, 1),
+        };
+
+        string line = MetricsJson.Line(spread);
+
+        Assert.Contains("\"client_acc_clients\":5,\"client_acc_mean\":0.7,\"client_acc_p10\":0.55,\"client_acc_p50\":0.7,\"client_acc_p90\":0.9", line, StringComparison.Ordinal);
+        Assert.Contains("\"personalized_acc_mean\":0.85", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("client_acc", MetricsJson.Line(plain), StringComparison.Ordinal);
+        RoundMetrics back = MetricsJson.Parse(line);
+        Assert.Equal(spread.ClientAccuracy, back.ClientAccuracy);
+        Assert.Equal(spread.PersonalizedAccuracy, back.PersonalizedAccuracy);
+        Assert.Null(MetricsJson.Parse(MetricsJson.Line(plain)).ClientAccuracy);
+        Assert.Equal(line, MetricsJson.Line(back));
+    }
+
+    [Fact]
     public void A_line_cut_by_a_crash_is_a_format_error()
     {
         Assert.Throws<FormatException>(() => MetricsJson.Parse("{\"round\":3,\"sam"));
