@@ -29,6 +29,10 @@ public static class FluteCli
                      see docs/performance.md
           data partition --dataset mnist --partition NAME [--alpha A] --clients N --out FILE [--seed N]
                      partition a data set once into a file that configs name (data.dataset partitioned)
+          plot RUN_DIR... [--metric NAME ...] --out FILE.png|.svg
+                     metrics over rounds of several runs on one labelled chart
+          compare RUN_DIR...
+                     the runs' summaries side by side; mean ± std over runs that differ only by seed
           cluster status [--cluster local|CONNECTION] [--cluster-id ID] [--json]
                      the silos of a cluster (default: the one deploy/local-cluster.sh started)
           version    print the version
@@ -61,6 +65,8 @@ public static class FluteCli
                 "status" => await InspectCommands.StatusAsync(args[1..]),
                 "export" => await InspectCommands.ExportAsync(args[1..]),
                 "data" => DataCommand.Execute(args[1..]),
+                "plot" => PlotCommand.Execute(args[1..]),
+                "compare" => CompareCommand.Execute(args[1..]),
                 "cluster" => await ClusterCommand.ExecuteAsync(args[1..]),
                 "bench" => await Bench.BenchCommand.ExecuteAsync(args[1..]),
                 "version" or "--version" => PrintVersion(),

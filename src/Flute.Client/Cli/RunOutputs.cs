@@ -6,7 +6,7 @@ using Flute.Interfaces;
 
 namespace Flute.Client.Cli;
 
-/// <summary>Writes a run's <c>metrics.jsonl</c> (one object per round) and <c>summary.json</c>.</summary>
+/// <summary>Writes a run's <c>metrics.jsonl</c> (one object per round), <c>config.json</c> and <c>summary.json</c>.</summary>
 public sealed class RunOutputs : IDisposable
 {
     private readonly StreamWriter _metrics;
@@ -36,6 +36,14 @@ public sealed class RunOutputs : IDisposable
     {
         _metrics.WriteLine(MetricsJson.Line(m));
         _metrics.Flush();
+    }
+
+    /// <summary>config.json: the run's canonical config (what <c>flute compare</c> groups runs by), written atomically.</summary>
+    public void WriteConfig(string configJson)
+    {
+        string path = Path.Combine(DirectoryPath, "config.json");
+        File.WriteAllText(path + ".tmp", configJson, new UTF8Encoding(false));
+        File.Move(path + ".tmp", path, overwrite: true);
     }
 
     public void WriteSummary(IReadOnlyDictionary<string, object?> fields)

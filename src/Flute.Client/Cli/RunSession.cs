@@ -147,6 +147,7 @@ public static class RunSession
             Console.WriteLine($"resumed after round {committed.ResumedFromRound}/{plan.TotalRounds}");
         }
         using var outputs = new RunOutputs(spec.OutputDirectory, history);
+        outputs.WriteConfig(spec.ConfigJson);
         var traffic = new TrafficTotals();
         foreach (var m in history ?? []) traffic.Add(m);
 
