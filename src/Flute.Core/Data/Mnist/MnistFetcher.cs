@@ -164,7 +164,10 @@ public static class MnistFetcher
         }
     }
 
-    private static FileStream AcquireLock(string lockPath, TextWriter log)
+    private static FileStream AcquireLock(string lockPath, TextWriter log) => AcquireLock(lockPath, "MNIST", log);
+
+    /// <summary>Takes the exclusive fetch lock <paramref name="lockPath"/> of data set <paramref name="what"/>, waiting for another fetching process.</summary>
+    internal static FileStream AcquireLock(string lockPath, string what, TextWriter log)
     {
         var waited = Stopwatch.StartNew();
         bool told = false;
@@ -180,7 +183,7 @@ public static class MnistFetcher
             {
                 if (!told)
                 {
-                    log.WriteLine($"Waiting for another process fetching MNIST (lock {lockPath}) ...");
+                    log.WriteLine($"Waiting for another process fetching {what} (lock {lockPath}) ...");
                     told = true;
                 }
                 Thread.Sleep(100);
@@ -188,18 +191,18 @@ public static class MnistFetcher
             catch (IOException e)
             {
                 throw new InvalidOperationException(
-                    $"Timed out after {LockTimeout.TotalMinutes} minutes waiting for the MNIST fetch lock {lockPath}", e);
+                    $"Timed out after {LockTimeout.TotalMinutes} minutes waiting for the {what} fetch lock {lockPath}", e);
             }
         }
     }
 
-    private static string? LastLine(string text)
+    internal static string? LastLine(string text)
     {
         string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return lines.Length == 0 ? null : lines[^1];
     }
 
-    private static void TryDelete(string directory)
+    internal static void TryDelete(string directory)
     {
         try
         {
