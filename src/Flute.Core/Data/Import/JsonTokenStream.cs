@@ -57,8 +57,8 @@ public sealed class JsonTokenStream : IDisposable
     /// <summary>
     /// After a StartArray token: reads a flat array of numbers to its EndArray, appending them as
     /// float32 to <paramref name="values"/> (grown as needed) from <paramref name="count"/>; returns
-    /// the numbers read, or −1 if the array holds anything but numbers (<see cref="TokenType"/> then
-    /// says what). One reader serves a whole buffer, so a long row costs no per-number overhead.
+    /// the numbers read, −1 if the array holds anything but numbers (<see cref="TokenType"/> then
+    /// says what), or −2 for a number beyond float32 (<see cref="Text"/> then holds it). One reader serves a whole buffer, so a long row costs no per-number overhead.
     /// </summary>
     public int ReadNumbers(ref float[] values, ref int count)
     {
@@ -73,7 +73,11 @@ public sealed class JsonTokenStream : IDisposable
                     if (count == values.Length) Array.Resize(ref values, Math.Max(16, values.Length * 2));
                     // TryGetSingle fails only on overflow: such a value is no feature.
                     if (!reader.TryGetSingle(out values[count]) || !float.IsFinite(values[count]))
-                        throw new InvalidDataException($"{_source}: number {reader.GetDouble()} does not fit a float32");
+                    {
+                        Text = System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+                        Commit(ref reader);
+                        return -2;
+                    }
                     count++;
                     continue;
                 }
@@ -109,7 +113,7 @@ public sealed class JsonTokenStream : IDisposable
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{_source}: invalid JSON at line {e.LineNumber + 1}: {FirstSentence(e.Message)}", e);
+            throw new InvalidDataException($"{_source}: invalid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1} of the line: {FirstSentence(e.Message)}", e);
         }
     }
 

@@ -100,6 +100,7 @@ public static class LeafReader
             if (json.TokenType != JsonTokenType.StartArray)
                 throw new InvalidDataException($"{path}: user '{user}', sample {sample}: x is {Describe(json)}, expected an array of numbers (text data is not imported as features)");
             int read = json.ReadNumbers(ref samples.FeatureBuffer, ref samples.FeatureValues);
+            if (read == -2) throw new InvalidDataException($"{path}: user '{user}', sample {sample}: feature {json.Text} does not fit a float32");
             if (read < 0) throw new InvalidDataException($"{path}: user '{user}', sample {sample}: x holds {Describe(json)}, expected only numbers (flatten nested rows)");
             if (width < 0) width = read;
             else if (read != width)
