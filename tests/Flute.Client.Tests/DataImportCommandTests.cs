@@ -116,13 +116,7 @@ public sealed class DataImportCommandTests : IDisposable
         }
     }
 
-    private string Write(string name, string text)
-    {
-        string path = Path.Combine(_dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Write(string name, string text) => ScratchFiles.Write(_dir, name, text);
 
-    private JsonElement Summary(string outDir) =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, outDir, "summary.json"))).RootElement;
+    private JsonElement Summary(string outDir) => ScratchFiles.Summary(_dir, outDir);
 }

@@ -4,21 +4,8 @@ using Flute.Core.Data.Partitioned;
 
 namespace Flute.Core.Tests.Data.Import;
 
-public sealed class CsvImportTests : IDisposable
+public sealed class CsvImportTests : ImportFolder
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("flute-csv-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string Output => Path.Combine(_dir, "out.flpf");
-
-    private string Write(string name, string text)
-    {
-        string path = Path.Combine(_dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
-
     [Fact]
     public void Rows_grouped_by_client_become_clients_and_a_header_row_is_skipped()
     {
@@ -55,6 +42,6 @@ public sealed class CsvImportTests : IDisposable
 
         Assert.StartsWith($"{train}: {expected}", error.Message);
         Assert.DoesNotContain('\n', error.Message);
-        Assert.Empty(Directory.GetFiles(_dir, "out.flpf*"));
+        Assert.Empty(Directory.GetFiles(Dir, "out.flpf*"));
     }
 }

@@ -6,21 +6,8 @@ using Flute.Core.Data.Partitioned;
 
 namespace Flute.Core.Tests.Data.Import;
 
-public sealed class LeafImportTests : IDisposable
+public sealed class LeafImportTests : ImportFolder
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("flute-leaf-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string Output => Path.Combine(_dir, "out.flpf");
-
-    private string Write(string name, string text)
-    {
-        string path = Path.Combine(_dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
-
     /// <summary>One user's LEAF entry: samples with 3 features each, feature j of sample s = first + s + j/10, label (first + s) % 4.</summary>
     private static string User(string name, int first, int count)
     {
@@ -101,7 +88,7 @@ public sealed class LeafImportTests : IDisposable
         Assert.StartsWith(train + ": ", error.Message);
         Assert.Contains(expected, error.Message);
         Assert.DoesNotContain('\n', error.Message);
-        Assert.Empty(Directory.GetFiles(_dir, "out.flpf*"));
+        Assert.Empty(Directory.GetFiles(Dir, "out.flpf*"));
     }
 
     [Fact]
@@ -132,7 +119,7 @@ public sealed class LeafImportTests : IDisposable
         Assert.Throws<InvalidDataException>(() => FederatedImport.Run(ImportFormat.Leaf, [bad], [test], Output, null, 0));
 
         Assert.Equal(before, File.ReadAllBytes(Output));
-        Assert.Single(Directory.GetFiles(_dir, "out.flpf*"));
+        Assert.Single(Directory.GetFiles(Dir, "out.flpf*"));
     }
 
     private static float[] Floats(Dataset d)
