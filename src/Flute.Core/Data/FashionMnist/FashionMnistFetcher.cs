@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using Flute.Core.Data.Mnist;
 
@@ -92,40 +91,12 @@ public static class FashionMnistFetcher
 
     private static void Run(string tool, string[] arguments, string workingDirectory)
     {
-        var start = new ProcessStartInfo(tool)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
         string command = $"{tool} {string.Join(' ', arguments.Take(2))}";
-        Process process;
-        try
+        FetchTool.Run(tool, arguments, workingDirectory, ToolTimeout, (failure, detail) => failure switch
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"Fashion-MNIST not found and {tool} is not available ({e.Message}): {Advice}", e);
-        }
-        using (process)
-        {
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-            Task<string> stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(ToolTimeout))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new InvalidOperationException($"Fashion-MNIST not found: {command} took longer than {ToolTimeout.TotalMinutes} minutes; {Advice}");
-            }
-            process.WaitForExit();
-            Task.WaitAll(stdout, stderr);
-            if (process.ExitCode != 0)
-            {
-                string reason = MnistFetcher.LastLine(stderr.Result) ?? MnistFetcher.LastLine(stdout.Result) ?? "no output";
-                throw new InvalidOperationException($"Fashion-MNIST not found: {command} failed (exit {process.ExitCode}: {reason}); {Advice}");
-            }
-        }
+            FetchToolFailure.NotFound => $"Fashion-MNIST not found and {tool} is not available ({detail}): {Advice}",
+            FetchToolFailure.TimedOut => $"Fashion-MNIST not found: {command} took longer than {detail}; {Advice}",
+            _ => $"Fashion-MNIST not found: {command} failed ({detail}); {Advice}",
+        });
     }
 }

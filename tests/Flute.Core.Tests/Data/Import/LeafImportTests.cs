@@ -122,6 +122,20 @@ public sealed class LeafImportTests : ImportFolder
         Assert.Single(Directory.GetFiles(Dir, "out.flpf*"));
     }
 
+    [Fact]
+    public void A_truncated_imported_file_is_refused_with_its_name()
+    {
+        string train = Write("train.json", Leaf(("u1", 0, 3)));
+        string test = Write("test.json", Leaf(("u1", 0, 1)));
+        FederatedImport.Run(ImportFormat.Leaf, [train], [test], Output, null, 0);
+        byte[] whole = File.ReadAllBytes(Output);
+        File.WriteAllBytes(Output, whole[..^8]);
+
+        var error = Assert.Throws<InvalidDataException>(() => PartitionedFile.Open(Output).Dispose());
+
+        Assert.StartsWith($"partitioned data file {Output}: ", error.Message);
+    }
+
     private static float[] Floats(Dataset d)
     {
         var values = new float[d.Count * d.FeatureCount];
