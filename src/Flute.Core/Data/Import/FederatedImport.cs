@@ -44,6 +44,9 @@ public sealed class FederatedImport
         foreach (string file in testFiles) import.ReadFile(format, file, test: true, samples);
         string where = trainFiles.Count > 0 ? trainFiles[0] : output;
         if (clients == 0) throw new InvalidDataException($"{where}: no user has training data");
+        if (import._features == 0) throw new InvalidDataException($"{where}: no user has any sample");
+        if (builder.Samples == train)
+            throw new InvalidDataException($"{(testFiles.Count > 0 ? testFiles[0] : where)}: the test files hold no sample (evaluation needs a test set)");
         if (shape is not null && shape.Aggregate(1L, (a, d) => a * d) != import._features)
             throw new InvalidDataException($"{where}: --shape {string.Join(',', shape)} holds {shape.Aggregate(1L, (a, d) => a * d)} values but a sample has {import._features} features");
         if (classes > 0 && builder.MaxLabel >= classes)

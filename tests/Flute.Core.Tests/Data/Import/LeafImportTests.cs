@@ -123,6 +123,23 @@ public sealed class LeafImportTests : ImportFolder
     }
 
     [Fact]
+    public void A_shape_that_does_not_hold_a_row_labels_beyond_the_classes_and_an_empty_test_set_are_errors()
+    {
+        string train = Write("train.json", Leaf(("u1", 0, 4)));
+        string test = Write("test.json", Leaf(("u1", 0, 1)));
+        string emptyTest = Write("empty.json", Leaf(("u1", 0, 0)));
+
+        var shape = Assert.Throws<InvalidDataException>(() => FederatedImport.Run(ImportFormat.Leaf, [train], [test], Output, [2, 2], 0));
+        var classes = Assert.Throws<InvalidDataException>(() => FederatedImport.Run(ImportFormat.Leaf, [train], [test], Output, null, 3));
+        var noTest = Assert.Throws<InvalidDataException>(() => FederatedImport.Run(ImportFormat.Leaf, [train], [emptyTest], Output, null, 0));
+
+        Assert.Equal($"{train}: --shape 2,2 holds 4 values but a sample has 3 features", shape.Message);
+        Assert.Equal($"{train}: label 3 is outside --classes 3", classes.Message); // labels 0..3
+        Assert.Equal($"{emptyTest}: the test files hold no sample (evaluation needs a test set)", noTest.Message);
+        Assert.False(File.Exists(Output));
+    }
+
+    [Fact]
     public void A_truncated_imported_file_is_refused_with_its_name()
     {
         string train = Write("train.json", Leaf(("u1", 0, 3)));
