@@ -16,7 +16,9 @@ public static class DataCommand
 {
     public static int Execute(string[] args)
     {
-        if (args.Length == 0 || args[0] != "partition") throw new UsageException("data: expected 'data partition --dataset NAME --partition NAME --clients N --out FILE'");
+        if (args.Length > 0 && args[0] == "import") return DataImportCommand.Execute(args[1..]);
+        if (args.Length == 0 || args[0] != "partition")
+            throw new UsageException("data: expected 'data partition --dataset NAME --partition NAME --clients N --out FILE' or 'data import --train PATH --test PATH --out FILE'");
         var overrides = new List<string>();
         string? output = null, dataDir = null;
         for (int i = 1; i < args.Length; i++)

@@ -29,6 +29,8 @@ public static class FluteCli
                      see docs/performance.md
           data partition --dataset mnist --partition NAME [--alpha A] --clients N --out FILE [--seed N]
                      partition a data set once into a file that configs name (data.dataset partitioned)
+          data import --train PATH --test PATH --out FILE [--format leaf|csv] [--shape 1,28,28] [--classes N]
+                     import LEAF JSON or CSV federated data (one client per user, its train/test split) into such a file
           plot RUN_DIR... [--metric NAME ...] --out FILE.png|.svg
                      metrics over rounds of several runs on one labelled chart
           compare RUN_DIR...

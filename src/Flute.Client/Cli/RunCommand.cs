@@ -1,4 +1,5 @@
 using Flute.Core.Configuration;
+using Flute.Core.Data;
 using Flute.Core.Data.Mnist;
 using Flute.Core.Persistence;
 using Flute.Core.Registry;
@@ -89,8 +90,8 @@ internal static class DataFiles
         if (string.IsNullOrWhiteSpace(dataDir)) return;
         try
         {
-            // With a directory given, Ensure only looks: it never fetches or writes.
-            MnistFetcher.Ensure(dataDir, TextWriter.Null);
+            // With a directory given, LocateFiles only looks: it never fetches or writes.
+            Components.Datasets.Create(config.Data.Dataset, config.Data).LocateFiles(dataDir, TextWriter.Null);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
         {
@@ -101,11 +102,12 @@ internal static class DataFiles
     public static MnistFiles Ensure(string? dataDirOption, FluteConfig config)
     {
         // A generated data set has no files: nothing to fetch.
-        if (!Components.Datasets.Create(config.Data.Dataset, config.Data).FetchesFiles) return new MnistFiles(".", 0);
+        IDatasetSource source = Components.Datasets.Create(config.Data.Dataset, config.Data);
+        if (!source.FetchesFiles) return new MnistFiles(".", 0);
         string? dataDir = dataDirOption ?? (config.Data.Dir.Length > 0 ? config.Data.Dir : null);
         try
         {
-            return MnistFetcher.Ensure(dataDir, Console.Out);
+            return source.LocateFiles(dataDir, Console.Out);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or InvalidDataException or UnauthorizedAccessException)
         {

@@ -105,7 +105,7 @@ public static class FederatedDataFactory
 
     /// <summary>
     /// Train then test, raw values only. Byte storage that already lies in one buffer, test right
-    /// after train (as <see cref="Mnist.MnistLoader.LoadSplits"/> reads it), is shared, not copied.
+    /// after train (as <see cref="Mnist.MnistLoader.LoadSplits(Mnist.MnistFiles, FeatureScale)"/> reads it), is shared, not copied.
     /// </summary>
     private static Dataset Pool(Dataset train, Dataset test, string name)
     {

@@ -1,4 +1,5 @@
 using Flute.Core.Configuration;
+using Flute.Core.Data.Mnist;
 
 namespace Flute.Core.Data;
 
@@ -21,6 +22,13 @@ public interface IDatasetSource
     /// cache (fetched on first use, with one line on <paramref name="log"/>).
     /// </summary>
     FederatedDataLoad Load(DataSection data, string? dataDir, ulong seed, TextWriter log);
+
+    /// <summary>
+    /// For a source that <see cref="FetchesFiles"/>: the folder of its files — <paramref name="dataDir"/>
+    /// checked when given (never fetched into), else located or fetched on first use — and the seconds
+    /// spent fetching. The run passes that folder to every silo as the data directory.
+    /// </summary>
+    MnistFiles LocateFiles(string? dataDir, TextWriter log) => new(".", 0);
 }
 
 /// <summary>The shape of one sample (e.g. [1, 28, 28]) and the number of classes of a data set.</summary>

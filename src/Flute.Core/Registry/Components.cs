@@ -1,6 +1,7 @@
 using Flute.Core.Codecs;
 using Flute.Core.Configuration;
 using Flute.Core.Data;
+using Flute.Core.Data.FashionMnist;
 using Flute.Core.Data.Mnist;
 using Flute.Core.Data.Partitioned;
 using Flute.Core.Data.Partitioners;
@@ -124,6 +125,7 @@ public static class Components
     {
         var registry = new ComponentRegistry<DataSection, IDatasetSource>("data set", "data.dataset");
         registry.Register("mnist", "MNIST digits (LeCun et al. 1998): 28×28 grey images, 10 classes; fetched into the data cache.", _ => new MnistSource());
+        registry.Register("fashion-mnist", "Fashion-MNIST (Xiao et al. 2017): 28×28 grey clothing images, 10 classes; Debian package dataset-fashion-mnist, fetched into the data cache.", _ => new FashionMnistSource());
         registry.Register("synthetic", "Synthetic(alpha, beta) (Li et al. 2020): 60 features, 10 classes, generated per client on demand.", _ => new SyntheticSource());
         registry.Register("partitioned", "A file written by 'flute data partition' (data.file), read per client on demand.", _ => new PartitionedSource());
         return registry;

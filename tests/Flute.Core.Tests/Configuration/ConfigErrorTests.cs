@@ -65,7 +65,7 @@ public sealed class ConfigErrorTests
         { "dga stale probability above one", Rounds, ["server.dga_stale_prob=1.5"], "server.dga_stale_prob", "expected a number from 0 to 1, found 1.5" },
         { "negative qffl q", Rounds, ["server.qffl_q=-0.5"], "server.qffl_q", "expected a number ≥ 0, found -0.5" },
         { "negative qffl lipschitz", Rounds, ["server.qffl_lipschitz=-2"], "server.qffl_lipschitz", "expected a number ≥ 0 (0 means 1 / client.lr), found -2" },
-        { "unknown dataset", Rounds + "data:\n  dataset: cifar10\n", [], "data.dataset", "expected one of mnist, synthetic, partitioned, found \"cifar10\"" },
+        { "unknown dataset", Rounds + "data:\n  dataset: cifar10\n", [], "data.dataset", "expected one of mnist, fashion-mnist, synthetic, partitioned, found \"cifar10\"" },
         { "unknown partition", Rounds + "data:\n  partition: label_skew\n", [], "data.partition", "expected one of iid, dirichlet, shards, powerlaw, found \"label_skew\"" },
         { "unknown server optimizer", Rounds + "server:\n  optimizer: adamw\n", [], "server.optimizer", "expected one of sgd, adam, yogi, adagrad, found \"adamw\"" },
         { "server beta1 of one", Rounds, ["server.beta1=1"], "server.beta1", "expected a number ≥ 0 and < 1, found 1" },

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
 using Microsoft.Win32.SafeHandles;
 
 namespace Flute.Core.Data.Mnist;
@@ -7,7 +8,8 @@ namespace Flute.Core.Data.Mnist;
 /// Reads IDX files (the format of the MNIST distribution): a big-endian header — two zero bytes,
 /// a type code (0x08 = unsigned byte), the number of dimensions — then one big-endian int32 per
 /// dimension, then the data. Only unsigned-byte idx3 (images) and idx1 (labels) are supported.
-/// Every error names the file, so a bad download is easy to find.
+/// A file whose name ends in <c>.gz</c> (as Fashion-MNIST is distributed) is decompressed while it
+/// is read, never to disk. Every error names the file, so a bad download is easy to find.
 /// </summary>
 public static class IdxReader
 {
@@ -24,7 +26,7 @@ public static class IdxReader
     /// <summary>Parses idx3 unsigned-byte images; <paramref name="source"/> names the file in errors.</summary>
     public static IdxImages ParseImages(byte[] bytes, string source)
     {
-        IdxImagesHeader header = CheckImagesHeader(bytes, bytes.Length, source);
+        IdxImagesHeader header = CheckImagesHeader(bytes, lengthKnown: true, bytes.Length, source);
         return new IdxImages(header.Count, header.Rows, header.Columns, bytes.AsMemory(IdxImagesHeader.PixelOffset, checked((int)header.PixelCount)));
     }
 
@@ -34,11 +36,19 @@ public static class IdxReader
     /// </summary>
     public static IdxImagesHeader ReadImagesHeader(string path)
     {
+        if (IsGzip(path))
+        {
+            // The decompressed length is unknown until the end: ReadImagePixels checks it.
+            using Stream gzip = OpenGzip(path);
+            Span<byte> start = stackalloc byte[IdxImagesHeader.PixelOffset];
+            int got = ReadFully(gzip, start, path);
+            return CheckImagesHeader(start[..got], lengthKnown: false, got, path);
+        }
         using SafeFileHandle file = Open(path);
         long length = RandomAccess.GetLength(file);
         Span<byte> header = stackalloc byte[IdxImagesHeader.PixelOffset];
         int read = ReadAt(file, header, 0, path);
-        return CheckImagesHeader(header[..read], length, path);
+        return CheckImagesHeader(header[..read], lengthKnown: true, length, path);
     }
 
     /// <summary>
@@ -50,6 +60,11 @@ public static class IdxReader
     {
         if (destination.Length != header.PixelCount)
             throw new ArgumentException($"destination holds {destination.Length} bytes; '{path}' has {header.PixelCount} pixels", nameof(destination));
+        if (IsGzip(path))
+        {
+            ReadGzipPixels(path, header, destination);
+            return;
+        }
         using SafeFileHandle file = Open(path);
         long expected = IdxImagesHeader.PixelOffset + header.PixelCount;
         long length = RandomAccess.GetLength(file);
@@ -70,14 +85,14 @@ public static class IdxReader
     private static int HeaderLength(int dimensions) => 4 + 4 * dimensions;
 
     /// <summary>Checks an idx3 header (<paramref name="bytes"/> holds at least its first bytes) against a file of <paramref name="fileLength"/> bytes.</summary>
-    private static IdxImagesHeader CheckImagesHeader(ReadOnlySpan<byte> bytes, long fileLength, string source)
+    private static IdxImagesHeader CheckImagesHeader(ReadOnlySpan<byte> bytes, bool lengthKnown, long fileLength, string source)
     {
         ReadOnlySpan<int> dims = ParseHeader(bytes, fileLength, source, ImagesMagic, dimensions: 3);
         int count = dims[0], rows = dims[1], columns = dims[2];
         if (rows == 0 || columns == 0)
             throw new InvalidDataException($"IDX file '{source}': image size {rows}x{columns} is empty");
         var header = new IdxImagesHeader(count, rows, columns);
-        CheckLength(fileLength, source, IdxImagesHeader.PixelOffset + header.PixelCount, $"{count} images of {rows}x{columns}");
+        if (lengthKnown) CheckLength(fileLength, source, IdxImagesHeader.PixelOffset + header.PixelCount, $"{count} images of {rows}x{columns}");
         return header;
     }
 
@@ -143,11 +158,75 @@ public static class IdxReader
         return total;
     }
 
+    /// <summary>Whether <paramref name="path"/> names a gzip-compressed IDX file (by its <c>.gz</c> suffix).</summary>
+    public static bool IsGzip(string path) => path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Decompresses the pixels after the header straight into <paramref name="destination"/>, then checks nothing follows them.</summary>
+    private static void ReadGzipPixels(string path, IdxImagesHeader header, Span<byte> destination)
+    {
+        using Stream gzip = OpenGzip(path);
+        Span<byte> skip = stackalloc byte[IdxImagesHeader.PixelOffset];
+        int got = ReadFully(gzip, skip, path) + ReadFully(gzip, destination, path);
+        long expected = IdxImagesHeader.PixelOffset + header.PixelCount;
+        if (got != expected)
+            throw new InvalidDataException($"IDX file '{path}': truncated: {header.Count} images of {header.Rows}x{header.Columns} need {expected} bytes, it decompresses to {got}");
+        Span<byte> extra = stackalloc byte[1];
+        if (ReadFully(gzip, extra, path) != 0)
+            throw new InvalidDataException($"IDX file '{path}': unexpected bytes after {header.Count} images of {header.Rows}x{header.Columns}");
+    }
+
+    private static Stream OpenGzip(string path)
+    {
+        try
+        {
+            return new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"IDX file '{path}': cannot read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads until <paramref name="destination"/> is full or the stream ends; a corrupt gzip stream is an error naming the file.</summary>
+    private static int ReadFully(Stream stream, Span<byte> destination, string path)
+    {
+        int total = 0;
+        try
+        {
+            while (total < destination.Length)
+            {
+                int read = stream.Read(destination[total..]);
+                if (read == 0) break;
+                total += read;
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"IDX file '{path}': not valid gzip: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidDataException($"IDX file '{path}': cannot read: {e.Message}", e);
+        }
+        return total;
+    }
+
     private static byte[] ReadAll(string path)
     {
         try
         {
+            if (IsGzip(path))
+            {
+                using Stream gzip = OpenGzip(path);
+                using var memory = new MemoryStream();
+                gzip.CopyTo(memory);
+                return memory.ToArray();
+            }
             return File.ReadAllBytes(path);
+        }
+        catch (InvalidDataException e) when (IsGzip(path) && !e.Message.StartsWith("IDX file", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"IDX file '{path}': not valid gzip: {e.Message}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

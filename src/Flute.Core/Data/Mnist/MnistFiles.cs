@@ -1,8 +1,9 @@
 namespace Flute.Core.Data.Mnist;
 
 /// <summary>
-/// Where the four MNIST IDX files are, and how long it took to fetch them
-/// (<see cref="FetchSeconds"/> is 0 when they were already there).
+/// Where the four IDX files of MNIST or an MNIST-shaped data set (Fashion-MNIST) are, and how long
+/// it took to fetch them (<see cref="FetchSeconds"/> is 0 when they were already there). Each file
+/// may be stored plain or gzip-compressed (the name plus <c>.gz</c>); the plain one wins.
 /// </summary>
 public sealed record MnistFiles(string Directory, double FetchSeconds)
 {
@@ -15,12 +16,20 @@ public sealed record MnistFiles(string Directory, double FetchSeconds)
     public static IReadOnlyList<string> RequiredNames { get; } =
         [TrainImagesName, TrainLabelsName, TestImagesName, TestLabelsName];
 
-    public string TrainImages => Path.Combine(Directory, TrainImagesName);
-    public string TrainLabels => Path.Combine(Directory, TrainLabelsName);
-    public string TestImages => Path.Combine(Directory, TestImagesName);
-    public string TestLabels => Path.Combine(Directory, TestLabelsName);
+    public string TrainImages => Resolve(Directory, TrainImagesName);
+    public string TrainLabels => Resolve(Directory, TrainLabelsName);
+    public string TestImages => Resolve(Directory, TestImagesName);
+    public string TestLabels => Resolve(Directory, TestLabelsName);
 
-    /// <summary>The first required file missing from <paramref name="directory"/>, or null if all are there.</summary>
+    /// <summary>The first required file missing from <paramref name="directory"/> (neither plain nor .gz), or null if all are there.</summary>
     public static string? FirstMissing(string directory) =>
-        RequiredNames.FirstOrDefault(name => !File.Exists(Path.Combine(directory, name)));
+        RequiredNames.FirstOrDefault(name => !File.Exists(Path.Combine(directory, name)) && !File.Exists(Path.Combine(directory, name + ".gz")));
+
+    /// <summary>The plain file if it exists, else the .gz one if that exists, else the plain path (whose error then names it).</summary>
+    private static string Resolve(string directory, string name)
+    {
+        string plain = Path.Combine(directory, name);
+        string gzip = plain + ".gz";
+        return !File.Exists(plain) && File.Exists(gzip) ? gzip : plain;
+    }
 }

@@ -29,33 +29,43 @@ public static class MnistLoader
     /// Loads train and test with their pixels in one buffer, train first, so pooling them
     /// (<see cref="FederatedDataFactory"/>) shares that buffer instead of copying it.
     /// </summary>
-    public static DatasetSplits LoadSplits(MnistFiles files, FeatureScale scale)
+    public static DatasetSplits LoadSplits(MnistFiles files, FeatureScale scale) =>
+        LoadSplits("mnist", files, Transform(scale, PixelMean, PixelStd));
+
+    /// <summary>
+    /// Loads an MNIST-shaped data set (28×28 grey images, 10 classes, e.g. Fashion-MNIST) named
+    /// <paramref name="name"/> from <paramref name="files"/> under the transform <paramref name="transform"/>.
+    /// </summary>
+    public static DatasetSplits LoadSplits(string name, MnistFiles files, (float[]? Scale, float[]? Shift) transform)
     {
         Dataset[] splits = Load(
-            [("mnist-train", files.TrainImages, files.TrainLabels), ("mnist-test", files.TestImages, files.TestLabels)], scale);
+            [($"{name}-train", files.TrainImages, files.TrainLabels), ($"{name}-test", files.TestImages, files.TestLabels)], transform);
         return new DatasetSplits(splits[0], splits[1], files.FetchSeconds);
     }
 
     /// <summary>Loads one images/labels pair; counts must match, images must be 28×28 and labels 0..9.</summary>
     public static Dataset Load(string name, string imagesPath, string labelsPath, FeatureScale scale) =>
-        Load([(name, imagesPath, labelsPath)], scale)[0];
+        Load([(name, imagesPath, labelsPath)], Transform(scale))[0];
 
     /// <summary>
     /// The transform of <paramref name="scale"/> over raw pixel bytes: none for raw, else
     /// (x/255 − mean)/std as x · (1/(255·std)) + (−mean/std), both computed in double and rounded once.
     /// </summary>
-    public static (float[]? Scale, float[]? Shift) Transform(FeatureScale scale)
+    public static (float[]? Scale, float[]? Shift) Transform(FeatureScale scale) => Transform(scale, PixelMean, PixelStd);
+
+    /// <summary><see cref="Transform(FeatureScale)"/> for another data set's pixel <paramref name="mean"/> and <paramref name="std"/> (of pixels scaled to [0, 1]).</summary>
+    public static (float[]? Scale, float[]? Shift) Transform(FeatureScale scale, float mean, float std)
     {
         if (scale == FeatureScale.Raw) return (null, null);
         var factor = new float[FeatureCount];
         var shift = new float[FeatureCount];
-        Array.Fill(factor, (float)(1.0 / (255.0 * PixelStd)));
-        Array.Fill(shift, (float)(-(double)PixelMean / PixelStd));
+        Array.Fill(factor, (float)(1.0 / (255.0 * std)));
+        Array.Fill(shift, (float)(-(double)mean / std));
         return (factor, shift);
     }
 
     /// <summary>Loads the parts' pixels into one buffer, in order, each data set a view of its slice.</summary>
-    private static Dataset[] Load((string Name, string Images, string Labels)[] parts, FeatureScale scale)
+    private static Dataset[] Load((string Name, string Images, string Labels)[] parts, (float[]? Scale, float[]? Shift) transform)
     {
         var headers = new IdxImagesHeader[parts.Length];
         var labels = new int[parts.Length][];
@@ -65,15 +75,15 @@ public static class MnistLoader
             headers[p] = IdxReader.ReadImagesHeader(parts[p].Images);
             labels[p] = ReadLabels(parts[p].Labels);
             if (headers[p].Rows != Side || headers[p].Columns != Side)
-                throw new InvalidDataException($"MNIST images '{parts[p].Images}' are {headers[p].Rows}x{headers[p].Columns}, expected {Side}x{Side}");
+                throw new InvalidDataException($"images '{parts[p].Images}' are {headers[p].Rows}x{headers[p].Columns}, expected {Side}x{Side}");
             if (headers[p].Count != labels[p].Length)
                 throw new InvalidDataException(
-                    $"MNIST images '{parts[p].Images}' hold {headers[p].Count} images but labels '{parts[p].Labels}' hold {labels[p].Length}");
+                    $"images '{parts[p].Images}' hold {headers[p].Count} images but labels '{parts[p].Labels}' hold {labels[p].Length}");
             total += headers[p].PixelCount;
         }
 
         var pixels = new byte[total];
-        var (factor, shift) = Transform(scale);
+        var (factor, shift) = transform;
         var datasets = new Dataset[parts.Length];
         int offset = 0;
         for (int p = 0; p < parts.Length; p++)
@@ -93,7 +103,7 @@ public static class MnistLoader
         for (int i = 0; i < labels.Length; i++)
         {
             if (source[i] >= ClassCount)
-                throw new InvalidDataException($"MNIST labels '{labelsPath}': label {source[i]} at index {i} is not a digit 0..9");
+                throw new InvalidDataException($"labels '{labelsPath}': label {source[i]} at index {i} is not a digit 0..9");
             labels[i] = source[i];
         }
         return labels;

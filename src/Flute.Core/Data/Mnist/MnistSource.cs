@@ -12,6 +12,9 @@ public sealed class MnistSource : IDatasetSource
     public DatasetShape Shape(DataSection data) => new([1, 28, 28], 10);
 
     /// <inheritdoc/>
+    public MnistFiles LocateFiles(string? dataDir, TextWriter log) => MnistFetcher.Ensure(dataDir, log);
+
+    /// <inheritdoc/>
     public FederatedDataLoad Load(DataSection data, string? dataDir, ulong seed, TextWriter log) =>
         FederatedDataFactory.LoadAndPartition(scale => LoadSplits(dataDir, scale, log), data, seed);
 

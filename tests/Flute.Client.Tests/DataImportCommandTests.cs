@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Flute.Client.Tests;
+
+/// <summary>
+/// `flute data import` as a user runs it: a LEAF-format data set written here (several users of
+/// uneven sizes, train/ and test/ directories) is imported and trained on through `flute run`.
+/// </summary>
+public sealed class DataImportCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("flute-import-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void A_leaf_data_set_imports_and_trains_with_the_same_model_for_one_and_two_trainers()
+    {
+        // Arrange: 9 users of 6..46 samples, 8 features, 3 classes whose feature patterns differ; two files per split.
+        WriteLeaf("train", users: 9, test: false);
+        WriteLeaf("test", users: 9, test: true);
+        string config = Write("leaf.yaml", """
+            experiment: {name: leaf, seed: 5, rounds: 6}
+            data: {dataset: partitioned, file: data.flpf, num_clients: 9}
+            model: {name: logreg}
+            client: {lr: 0.1, batch_size: 8}
+            server: {clients_per_round: 4, eval_every: 3}
+            """);
+
+        // Act
+        var import = FluteProcess.Run(_dir, "data", "import", "--train", "train", "--test", "test", "--out", "data.flpf");
+        var one = FluteProcess.Run(_dir, "run", config, "--storage", "none", "--out", "one", "--set", "silo.trainers=1");
+        var two = FluteProcess.Run(_dir, "run", config, "--storage", "none", "--out", "two", "--set", "silo.trainers=2");
+
+        // Assert
+        Assert.True(import.ExitCode == 0, import.StdErr);
+        int train = Enumerable.Range(0, 9).Sum(u => Samples(u) * 9 / 10), test = Enumerable.Range(0, 9).Sum(u => Samples(u) - Samples(u) * 9 / 10);
+        Assert.Contains($"9 clients, {train} training and {test} test samples, sample shape [8], 3 classes", import.StdOut);
+        Assert.True(one.ExitCode == 0, one.StdErr);
+        Assert.True(two.ExitCode == 0, two.StdErr);
+        JsonElement a = Summary("one"), b = Summary("two");
+        Assert.Equal(a.GetProperty("model_sha256").GetString(), b.GetProperty("model_sha256").GetString());
+        Assert.Equal(6, a.GetProperty("rounds_completed").GetInt32());
+        Assert.InRange(a.GetProperty("test_accuracy").GetDouble(), 0.6, 1.0); // 3 separable classes: far above a third
+    }
+
+    [Theory]
+    [InlineData("{\"users\": [\"u\"], \"num_samples\": [1], \"user_data\": {\"u\": {\"x\": [[1,2]], \"y\": [0]}", "invalid JSON")]
+    [InlineData("{\"users\": [\"u\", \"v\"], \"num_samples\": [1, 1], \"user_data\": {\"u\": {\"x\": [[1,2]], \"y\": [0]}}}", "user 'v' is in 'users' but missing from 'user_data'")]
+    [InlineData("{\"users\": [\"u\"], \"num_samples\": [2], \"user_data\": {\"u\": {\"x\": [[1,2]], \"y\": [0]}}}", "user 'u': num_samples says 2 but user_data has 1 samples")]
+    [InlineData("{\"users\": [\"u\"], \"num_samples\": [2], \"user_data\": {\"u\": {\"x\": [[1,2],[3,4,5]], \"y\": [0,1]}}}", "user 'u', sample 1: ragged row")]
+    public void Malformed_leaf_input_exits_2_with_one_line_naming_the_file_and_user_and_writes_nothing(string json, string expected)
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "train"));
+        string bad = Write(Path.Combine("train", "bad.json"), json);
+        Write("test.json", "{\"users\": [\"u\"], \"num_samples\": [1], \"user_data\": {\"u\": {\"x\": [[1,2]], \"y\": [0]}}}");
+
+        var result = FluteProcess.Run(_dir, "data", "import", "--train", "train", "--test", "test.json", "--out", "data.flpf");
+
+        Assert.Equal(2, result.ExitCode);
+        string line = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"flute: data import: {Path.Combine("train", "bad.json")}: ", line);
+        Assert.Contains(expected, line);
+        Assert.Empty(Directory.GetFiles(_dir, "data.flpf*"));
+        Assert.True(File.Exists(bad));
+    }
+
+    [Fact]
+    public void A_bad_csv_row_exits_2_naming_the_row()
+    {
+        Write("train.csv", "c1,0,1,2\nc1,1,3\n");
+        Write("test.csv", "c1,0,1,2\n");
+
+        var result = FluteProcess.Run(_dir, "data", "import", "--train", "train.csv", "--test", "test.csv", "--out", "data.flpf");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("flute: data import: train.csv: row 2: ragged row of 1 features, earlier rows have 2", result.StdErr.Trim());
+        Assert.Empty(Directory.GetFiles(_dir, "data.flpf*"));
+    }
+
+    /// <summary>User u's sample count: uneven, 6 to 46.</summary>
+    private static int Samples(int user) => 6 + user * user % 41;
+
+    /// <summary>
+    /// LEAF JSON under <paramref name="split"/>/ in two files: user u's sample s has label (u + s) % 3 and
+    /// features 0.8 on the label's third of the 8 features, 0.1 elsewhere, plus a small deterministic ripple.
+    /// 90 % of a user's samples (rounded down) train, the rest test.
+    /// </summary>
+    private void WriteLeaf(string split, int users, bool test)
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, split));
+        for (int part = 0; part < 2; part++)
+        {
+            int[] ids = Enumerable.Range(0, users).Where(u => u % 2 == part).ToArray();
+            var data = new StringBuilder();
+            var counts = new List<int>();
+            foreach (int u in ids)
+            {
+                int n = Samples(u), trainCount = n * 9 / 10;
+                int first = test ? trainCount : 0, count = test ? n - trainCount : trainCount;
+                counts.Add(count);
+                var rows = new List<string>();
+                var labels = new List<int>();
+                for (int s = first; s < first + count; s++)
+                {
+                    int label = (u + s) % 3;
+                    labels.Add(label);
+                    rows.Add("[" + string.Join(",", Enumerable.Range(0, 8).Select(j =>
+                        ((j * 3 / 8 == label ? 0.8 : 0.1) + (s * 7 + j) % 10 / 100.0).ToString("0.00", CultureInfo.InvariantCulture))) + "]");
+                }
+                data.Append(data.Length == 0 ? "" : ",").Append($"\"user{u}\": {{\"x\": [{string.Join(",", rows)}], \"y\": [{string.Join(",", labels)}]}}");
+            }
+            Write(Path.Combine(split, $"part{part}.json"),
+                $"{{\"users\": [{string.Join(",", ids.Select(u => $"\"user{u}\""))}], \"num_samples\": [{string.Join(",", counts)}], \"user_data\": {{{data}}}}}");
+        }
+    }
+
+    private string Write(string name, string text) => ScratchFiles.Write(_dir, name, text);
+
+    private JsonElement Summary(string outDir) => ScratchFiles.Summary(_dir, outDir);
+}
