@@ -35,6 +35,8 @@ public static class FluteCli
                      metrics over rounds of several runs on one labelled chart
           compare RUN_DIR...
                      the runs' summaries side by side; mean ± std over runs that differ only by seed
+          sweep CONFIG --grid key=v1,v2 [--grid ...] [--seeds N] [--parallel P]
+                     the grid as concurrent experiments on one embedded silo, then their table and a CSV
           cluster status [--cluster local|CONNECTION] [--cluster-id ID] [--json]
                      the silos of a cluster (default: the one deploy/local-cluster.sh started)
           version    print the version
@@ -69,6 +71,7 @@ public static class FluteCli
                 "data" => DataCommand.Execute(args[1..]),
                 "plot" => PlotCommand.Execute(args[1..]),
                 "compare" => CompareCommand.Execute(args[1..]),
+                "sweep" => await SweepCommand.ExecuteAsync(args[1..]),
                 "cluster" => await ClusterCommand.ExecuteAsync(args[1..]),
                 "bench" => await Bench.BenchCommand.ExecuteAsync(args[1..]),
                 "version" or "--version" => PrintVersion(),

@@ -36,30 +36,35 @@ public static class RunCommand
         string id = args.Id ?? s_defaultIds.Next(config.Experiment.Name);
         string outDir = Path.GetFullPath(args.OutDir ?? Path.Combine("runs", id));
         Console.WriteLine($"experiment {id} -> {Path.GetRelativePath(Environment.CurrentDirectory, outDir)} (store: {RunSession.StoreDescription(storage)}{(target is null ? "" : $", {target.Describe()}")})");
+        var run = new NewRun(config, id, outDir, storage, args.Storage, fingerprint, args.DataDir);
+        return await RunNewAsync(run, plan => plan with { Cluster = cluster, ClusterEcho = args.Cluster.Echo() });
+    }
 
+    /// <summary>
+    /// Takes the new experiment's lock in the store (refusing an id that exists), makes sure the data
+    /// is there, and runs it; <paramref name="adjust"/> places the session (a cluster, a shared silo).
+    /// </summary>
+    internal static async Task<int> RunNewAsync(NewRun run, Func<SessionPlan, SessionPlan> adjust)
+    {
         IExperimentLock? experimentLock = null;
         try
         {
-            if (storage.Kind != StorageKind.None)
+            if (run.Storage.Kind != StorageKind.None)
             {
-                ExperimentStore store = ExperimentStore.Open(storage);
-                experimentLock = await Locks.AcquireAsync(store, id);
-                if (await store.ReadStateAsync(id) is { } existing)
+                ExperimentStore store = ExperimentStore.Open(run.Storage);
+                experimentLock = await Locks.AcquireAsync(store, run.Id);
+                if (await store.ReadStateAsync(run.Id) is { } existing)
                 {
                     throw new UsageException(
-                        $"experiment '{id}' already exists in {store.Location} ({existing.Status.ToString().ToLowerInvariant()}, round {existing.RoundCompleted}/{existing.TotalRounds}); " +
-                        $"continue it with './flute resume {id}{args.Storage.Echo()}' or choose another --id");
+                        $"experiment '{run.Id}' already exists in {store.Location} ({existing.Status.ToString().ToLowerInvariant()}, round {existing.RoundCompleted}/{existing.TotalRounds}); " +
+                        $"continue it with './flute resume {run.Id}{run.StorageArguments.Echo()}' or choose another --id");
                 }
             }
-            MnistFiles files = DataFiles.Ensure(args.DataDir, config);
-            var spec = new ExperimentSpec(id, ConfigJson.Serialize(config), Path.GetFullPath(files.Directory)) { OutputDirectory = outDir, Fingerprint = fingerprint };
-            return await RunSession.ExecuteAsync(new SessionPlan(
-                spec, config, config.Experiment.Rounds, storage, args.Storage, experimentLock, files.FetchSeconds,
-                IsResume: false, Start: grain => grain.StartAsync(spec))
-            {
-                Cluster = cluster,
-                ClusterEcho = args.Cluster.Echo(),
-            });
+            MnistFiles files = DataFiles.Ensure(run.DataDir, run.Config);
+            var spec = new ExperimentSpec(run.Id, ConfigJson.Serialize(run.Config), Path.GetFullPath(files.Directory)) { OutputDirectory = run.OutputDirectory, Fingerprint = run.Fingerprint };
+            return await RunSession.ExecuteAsync(adjust(new SessionPlan(
+                spec, run.Config, run.Config.Experiment.Rounds, run.Storage, run.StorageArguments, experimentLock, files.FetchSeconds,
+                IsResume: false, Start: grain => grain.StartAsync(spec))));
         }
         finally
         {
@@ -67,6 +72,11 @@ public static class RunCommand
         }
     }
 }
+
+/// <summary>A new experiment to run: its validated config, id, output directory, store and compute fingerprint.</summary>
+internal sealed record NewRun(
+    FluteConfig Config, string Id, string OutputDirectory, FluteStorageOptions Storage, StorageArguments StorageArguments,
+    ComputeFingerprint? Fingerprint, string? DataDir);
 
 /// <summary>The data set's files, fetched on first use.</summary>
 internal static class DataFiles

@@ -27,6 +27,12 @@ public sealed record SessionPlan(
 
     /// <summary>The cluster options to repeat in suggested follow-up commands.</summary>
     public string ClusterEcho { get; init; } = "";
+
+    /// <summary>An embedded silo already running in this process that several sessions share (<c>flute sweep</c>); null: the session starts its own.</summary>
+    public EmbeddedSilo? SharedSilo { get; init; }
+
+    /// <summary>Where the session's progress and result lines go (standard output unless a sweep labels them).</summary>
+    public TextWriter Output { get; init; } = Console.Out;
 }
 
 /// <summary>
@@ -49,7 +55,13 @@ public static class RunSession
         {
             IGrainFactory grains;
             string ready;
-            if (plan.Cluster is { } cluster)
+            if (plan.SharedSilo is { } shared)
+            {
+                grains = shared.Grains;
+                await AsUsage(() => shared.Services.GetRequiredService<ExperimentContextCache>().GetAsync(spec));
+                ready = $"ready: shared silo, data and model ready after {Stopwatch.GetElapsedTime(starting).TotalSeconds:0.00}s";
+            }
+            else if (plan.Cluster is { } cluster)
             {
                 IReadOnlyList<SiloInfo> silos = await cluster.SilosAsync();
                 grains = cluster.Grains;
@@ -76,7 +88,7 @@ public static class RunSession
             }
             var experiment = grains.GetGrain<IExperimentGrain>(id);
             await AsUsage(() => plan.Start(experiment));
-            Console.WriteLine(ready);
+            plan.Output.WriteLine(ready);
             return await WatchAsync(plan, experiment);
         }
         finally
@@ -135,7 +147,7 @@ public static class RunSession
         string id = spec.ExperimentId;
         FluteConfig config = plan.Config;
         bool cluster = plan.Cluster is not null;
-        var progress = new ProgressPrinter(Console.Out, plan.TotalRounds);
+        var progress = new ProgressPrinter(plan.Output, plan.TotalRounds);
         int seen = 0;
         IReadOnlyList<RoundMetrics>? history = null;
         if (plan.IsResume)
@@ -144,7 +156,7 @@ public static class RunSession
             history = committed.NewRounds;
             foreach (var m in history) progress.Remember(m);
             seen = history.Count;
-            Console.WriteLine($"resumed after round {committed.ResumedFromRound}/{plan.TotalRounds}");
+            plan.Output.WriteLine($"resumed after round {committed.ResumedFromRound}/{plan.TotalRounds}");
         }
         using var outputs = new RunOutputs(spec.OutputDirectory, history);
         outputs.WriteConfig(spec.ConfigJson);
@@ -230,10 +242,10 @@ public static class RunSession
         }
         if (state.Status == ExperimentStatus.Paused)
         {
-            Console.WriteLine($"paused after round {state.RoundsCompleted}/{state.TotalRounds}, state committed; resume with: {resume}");
+            plan.Output.WriteLine($"paused after round {state.RoundsCompleted}/{state.TotalRounds}, state committed; resume with: {resume}");
             return ExitCodes.Ok;
         }
-        Console.WriteLine($"done: {state.RoundsCompleted} rounds, test_accuracy {Format(lastEval?.TestAccuracy)}" +
+        plan.Output.WriteLine($"done: {state.RoundsCompleted} rounds, test_accuracy {Format(lastEval?.TestAccuracy)}" +
                           (progress.Initial?.TestAccuracy is double initial ? $" (round 0: {Format(initial)})" : "") + ", " +
                           $"wall {summary["wall_seconds"]} s, model {state.ModelSha256?[..16]}; summary in {Path.Combine(spec.OutputDirectory, "summary.json")}");
         return ExitCodes.Ok;
