@@ -1,5 +1,5 @@
 using Flute.Core.Configuration;
-using Flute.Core.Data.Mnist;
+using Flute.Core.Data;
 using Flute.Core.Persistence;
 using Flute.Core.Registry;
 using Flute.Grains.Storage;
@@ -50,7 +50,7 @@ public static class RunCommand
                         $"continue it with './flute resume {id}{args.Storage.Echo()}' or choose another --id");
                 }
             }
-            MnistFiles files = DataFiles.Ensure(args.DataDir, config);
+            DataLocation files = DataFiles.Ensure(args.DataDir, config);
             var spec = new ExperimentSpec(id, ConfigJson.Serialize(config), Path.GetFullPath(files.Directory)) { OutputDirectory = outDir, Fingerprint = fingerprint };
             return await RunSession.ExecuteAsync(new SessionPlan(
                 spec, config, config.Experiment.Rounds, storage, args.Storage, experimentLock, files.FetchSeconds,
@@ -84,13 +84,14 @@ internal static class DataFiles
                 throw new UsageException($"data.file: no such file '{Path.GetFullPath(config.Data.File)}'");
             return;
         }
-        if (!Components.Datasets.Create(config.Data.Dataset, config.Data).FetchesFiles) return;
+        IDatasetSource source = Components.Datasets.Create(config.Data.Dataset, config.Data);
+        if (!source.FetchesFiles) return;
         (string? dataDir, string key) = dataDirOption is not null ? (dataDirOption, "--data-dir") : (config.Data.Dir, "data.dir");
         if (string.IsNullOrWhiteSpace(dataDir)) return;
         try
         {
             // With a directory given, Ensure only looks: it never fetches or writes.
-            MnistFetcher.Ensure(dataDir, TextWriter.Null);
+            source.Locate(dataDir, TextWriter.Null);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
         {
@@ -98,14 +99,15 @@ internal static class DataFiles
         }
     }
 
-    public static MnistFiles Ensure(string? dataDirOption, FluteConfig config)
+    public static DataLocation Ensure(string? dataDirOption, FluteConfig config)
     {
         // A generated data set has no files: nothing to fetch.
-        if (!Components.Datasets.Create(config.Data.Dataset, config.Data).FetchesFiles) return new MnistFiles(".", 0);
+        IDatasetSource source = Components.Datasets.Create(config.Data.Dataset, config.Data);
+        if (!source.FetchesFiles) return new DataLocation(".", 0);
         string? dataDir = dataDirOption ?? (config.Data.Dir.Length > 0 ? config.Data.Dir : null);
         try
         {
-            return MnistFetcher.Ensure(dataDir, Console.Out);
+            return source.Locate(dataDir, Console.Out);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or InvalidDataException or UnauthorizedAccessException)
         {

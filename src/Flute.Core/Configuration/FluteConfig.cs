@@ -50,6 +50,8 @@ public sealed class DataSection
     public int MaxSamplesPerClient { get; set; } = 1000;
     /// <summary>data.validation_fraction: share of the training pool held out for validation before partitioning (never the test set).</summary>
     public double ValidationFraction { get; set; }
+    /// <summary>data.seq_len: text data sets only: characters per sample window (the label is the next one).</summary>
+    public int SeqLen { get; set; } = 80;
 }
 
 /// <summary>The <c>model</c> section: the architecture trained.</summary>
@@ -57,7 +59,7 @@ public sealed class ModelSection
 {
     /// <summary>model.name: logreg | mlp | cnn | cnn-small.</summary>
     public string Name { get; set; } = "logreg";
-    /// <summary>model.hidden: hidden units of the mlp model.</summary>
+    /// <summary>model.hidden: hidden units of the mlp model; recurrent width of lstm and gru.</summary>
     public int Hidden { get; set; } = 200;
 }
 

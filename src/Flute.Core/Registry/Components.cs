@@ -5,6 +5,7 @@ using Flute.Core.Data.Mnist;
 using Flute.Core.Data.Partitioned;
 using Flute.Core.Data.Partitioners;
 using Flute.Core.Data.Synthetic;
+using Flute.Core.Data.Text;
 using Flute.Core.ServerOptimizers;
 using Flute.Core.Strategies;
 
@@ -126,6 +127,7 @@ public static class Components
         registry.Register("mnist", "MNIST digits (LeCun et al. 1998): 28×28 grey images, 10 classes; fetched into the data cache.", _ => new MnistSource());
         registry.Register("synthetic", "Synthetic(alpha, beta) (Li et al. 2020): 60 features, 10 classes, generated per client on demand.", _ => new SyntheticSource());
         registry.Register("partitioned", "A file written by 'flute data partition' (data.file), read per client on demand.", _ => new PartitionedSource());
+        registry.Register("sotu", "State of the Union speeches as next-character prediction (LEAF's Shakespeare set-up): one client per president, data.seq_len-character windows, 81 classes; fetched into the data cache.", _ => new SotuSource());
         return registry;
     }
 

@@ -72,7 +72,7 @@ public sealed class ConfigSchemaTests
         {
             Assert.Equal(lists[key.Path], key.AllowedNames);
         }
-        Assert.Equal(["mnist", "synthetic", "partitioned"], Components.Datasets.Names);
+        Assert.Equal(["mnist", "synthetic", "partitioned", "sotu"], Components.Datasets.Names);
         Assert.Equal(["iid", "dirichlet", "shards", "powerlaw"], Components.Partitions.Names);
         Assert.Equal(string.Join(", ", Components.Strategies.Names), ConfigSchema.Find("server.strategy")!.Allowed);
     }

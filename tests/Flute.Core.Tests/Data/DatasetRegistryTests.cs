@@ -7,12 +7,13 @@ namespace Flute.Core.Tests.Data;
 public sealed class DatasetRegistryTests
 {
     [Fact]
-    public void Holds_the_three_data_sets_and_which_fetch_files()
+    public void Holds_the_four_data_sets_and_which_fetch_files()
     {
-        Assert.Equal(["mnist", "synthetic", "partitioned"], DatasetRegistry.Names);
+        Assert.Equal(["mnist", "synthetic", "partitioned", "sotu"], DatasetRegistry.Names);
         Assert.True(DatasetRegistry.Get("mnist").FetchesFiles);
         Assert.False(DatasetRegistry.Get("synthetic").FetchesFiles);
         Assert.False(DatasetRegistry.Get("partitioned").FetchesFiles);
+        Assert.True(DatasetRegistry.Get("sotu").FetchesFiles);
     }
 
     [Fact]
@@ -39,6 +40,6 @@ public sealed class DatasetRegistryTests
         var error = Assert.Throws<ArgumentException>(() => DatasetRegistry.Get("femnist"));
 
         Assert.Contains("'femnist'", error.Message);
-        Assert.StartsWith("unknown data set 'femnist'; registered: mnist, synthetic, partitioned", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("unknown data set 'femnist'; registered: mnist, synthetic, partitioned, sotu", error.Message, StringComparison.Ordinal);
     }
 }

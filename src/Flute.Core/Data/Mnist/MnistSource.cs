@@ -15,6 +15,13 @@ public sealed class MnistSource : IDatasetSource
     public FederatedDataLoad Load(DataSection data, string? dataDir, ulong seed, TextWriter log) =>
         FederatedDataFactory.LoadAndPartition(scale => LoadSplits(dataDir, scale, log), data, seed);
 
+    /// <inheritdoc/>
+    public DataLocation Locate(string? dataDir, TextWriter log)
+    {
+        MnistFiles files = MnistFetcher.Ensure(dataDir, log);
+        return new DataLocation(files.Directory, files.FetchSeconds);
+    }
+
     /// <summary>The train and test splits, fetched into the data cache on first use when <paramref name="dataDir"/> is null.</summary>
     public static DatasetSplits LoadSplits(string? dataDir, FeatureScale scale, TextWriter log) =>
         MnistLoader.LoadSplits(MnistFetcher.Ensure(dataDir, log), scale);
