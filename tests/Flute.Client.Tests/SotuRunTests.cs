@@ -74,6 +74,8 @@ public sealed class SotuRunTests : IDisposable
               dir: {speeches}
             model:
               name: lstm
+            server:
+              clients_per_round: 2
             """);
 
         var r = FluteProcess.Run(_dir, "run", config, "--storage", "none");

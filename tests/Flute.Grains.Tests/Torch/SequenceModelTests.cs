@@ -82,7 +82,7 @@ public sealed class SequenceModelTests : IDisposable
         Dataset data = Periodic(200);
         byte[] global = await TorchTestData.InitialBytesAsync(pool, spec);
         var adam = new ClientOptimizerSettings("adam");
-        var job = TorchTestData.Job(spec, global, data, TorchTestData.Range(data.Count), new TrainSettings(0.02, 16, 8, 0, adam));
+        var job = TorchTestData.Job(spec, global, data, TorchTestData.Range(data.Count), new TrainSettings(0.02, 16, 30, 0, adam));
 
         await pool.TrainAsync(job);
 
