@@ -62,6 +62,8 @@ public static partial class ConfigSchema
             c => c.Data.ValidationFraction, (c, v) => c.Data.ValidationFraction = v, "≥ 0 and ≤ 0.5", "a number ≥ 0 and ≤ 0.5", v => v is >= 0 and <= 0.5),
         Integer("data.seq_len", "Text data sets (sotu) only: characters per sample window; the label is the character after it.",
             c => c.Data.SeqLen, (c, v) => c.Data.SeqLen = v, min: 1),
+        Name("data.text_clients", "Text data sets (sotu) only: one client per president (43) or per speech (233).",
+            c => c.Data.TextClients, (c, v) => c.Data.TextClients = v, KnownNames.TextClients),
 
         Component("model.name", "Model architecture.",
             c => c.Model.Name, (c, v) => c.Model.Name = v, () => Components.Models),

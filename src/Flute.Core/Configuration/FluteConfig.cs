@@ -52,6 +52,8 @@ public sealed class DataSection
     public double ValidationFraction { get; set; }
     /// <summary>data.seq_len: text data sets only: characters per sample window (the label is the next one).</summary>
     public int SeqLen { get; set; } = 80;
+    /// <summary>data.text_clients: text data sets only: president | speech (what one client is).</summary>
+    public string TextClients { get; set; } = "president";
 }
 
 /// <summary>The <c>model</c> section: the architecture trained.</summary>

@@ -25,6 +25,9 @@ public static class KnownNames
     /// <summary>attack.type values (Flute.Core.Attacks.AttackOptions maps them to AttackType).</summary>
     public static string[] AttackTypes { get; } = ["none", "sign_flip", "scale", "gaussian"];
 
+    /// <summary>data.text_clients: what one client of a text data set (sotu) is.</summary>
+    public static string[] TextClients { get; } = ["president", "speech"];
+
     /// <summary>silo.compute: how libtorch picks its CPU kernels (docs/reproducibility.md).</summary>
     public static string[] ComputeModes { get; } = ["native", "portable"];
 }

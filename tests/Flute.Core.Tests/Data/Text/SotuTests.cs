@@ -79,6 +79,27 @@ public sealed class SotuTests : IDisposable
     }
 
     [Fact]
+    public void TextClientsSpeechMakesEachSpeechAClientInYearOrder()
+    {
+        ThreeSpeeches();
+        var data = new DataSection { Dataset = "sotu", NumClients = 3, SeqLen = 10, TextClients = "speech" };
+
+        FederatedData federated = Components.Datasets.Create("sotu", data).Load(data, dir, 1, TextWriter.Null).Data;
+
+        // 1790 (A, 40 characters), 1791 (A, 39), 1801 (B, 40): cuts at 36, 36, 36, so 26 windows each.
+        Assert.Equal(3, federated.Population);
+        Assert.Equal([26, 26, 26], Enumerable.Range(0, 3).Select(c => federated.SampleCount(c)));
+        var window = new float[10];
+        federated.Shard(1).Data.CopySample(0, window);
+        Assert.All(window, v => Assert.Equal(CharacterVocabulary.IndexOf('x'), v));
+        federated.Shard(2).Data.CopySample(0, window);
+        Assert.All(window, v => Assert.Equal(CharacterVocabulary.IndexOf('b'), v));
+        var wrong = new DataSection { Dataset = "sotu", NumClients = 2, TextClients = "speech" };
+        var e = Assert.Throws<ArgumentException>(() => Components.Datasets.Create("sotu", wrong).Load(wrong, dir, 1, TextWriter.Null));
+        Assert.Equal($"data.num_clients (2) must equal the number of speeches in {dir} (3)", e.Message);
+    }
+
+    [Fact]
     public void ClientCountMustMatchThePresidents()
     {
         ThreeSpeeches();
