@@ -164,7 +164,7 @@ public sealed class Dataset
 
     /// <summary>The same raw values and labels (shared, not copied) under another transform.</summary>
     public Dataset WithTransform(string name, float[]? scale, float[]? shift) =>
-        new(name, Storage, bytes, floats, Labels, SampleShape, ClassCount, scale, shift, sampleStride);
+        new(name, Storage, bytes, floats, Labels, SampleShape, ClassCount, scale, shift, sampleStride == FeatureCount ? 0 : sampleStride);
 
     /// <summary>Converts <paramref name="count"/> rows from <paramref name="start"/> into <paramref name="destination"/> (exactly that many rows).</summary>
     private void Materialize(int start, int count, Span<float> destination)

@@ -127,7 +127,7 @@ public static class Components
         registry.Register("mnist", "MNIST digits (LeCun et al. 1998): 28×28 grey images, 10 classes; fetched into the data cache.", _ => new MnistSource());
         registry.Register("synthetic", "Synthetic(alpha, beta) (Li et al. 2020): 60 features, 10 classes, generated per client on demand.", _ => new SyntheticSource());
         registry.Register("partitioned", "A file written by 'flute data partition' (data.file), read per client on demand.", _ => new PartitionedSource());
-        registry.Register("sotu", "State of the Union speeches as next-character prediction (LEAF's Shakespeare set-up): one client per president, data.seq_len-character windows, 81 classes; fetched into the data cache.", _ => new SotuSource());
+        registry.Register("sotu", "State of the Union speeches as next-character prediction (LEAF's Shakespeare set-up): one client per president (or per speech: data.text_clients), data.seq_len-character windows, 81 classes; fetched into the data cache.", _ => new SotuSource());
         return registry;
     }
 
