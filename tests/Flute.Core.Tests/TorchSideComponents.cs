@@ -14,7 +14,7 @@ internal static class TorchSideComponents
     internal static void Attach()
     {
         var models = new ComponentRegistry<object, object>(Components.ModelKind, "model.name");
-        foreach (string name in new[] { "logreg", "mlp", "cnn", "cnn-small" })
+        foreach (string name in new[] { "logreg", "mlp", "cnn", "cnn-small", "lstm", "gru" })
             models.Register(name, "stand-in for Flute.Grains' model", _ => throw new NotSupportedException("models are built by Flute.Grains"));
         Components.Attach(models);
 

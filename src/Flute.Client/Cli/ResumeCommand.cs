@@ -1,5 +1,5 @@
 using Flute.Core.Configuration;
-using Flute.Core.Data.Mnist;
+using Flute.Core.Data;
 using Flute.Core.Persistence;
 using Flute.Grains.Storage;
 using Flute.Interfaces;
@@ -110,7 +110,7 @@ public static class ResumeCommand
         {
             if (fork && await store.ReadStateAsync(target) is not null)
                 throw new UsageException($"experiment '{target}' already exists in {store.Location}; choose another --id");
-            MnistFiles files = DataFiles.Ensure(dataDir, proposed);
+            DataLocation files = DataFiles.Ensure(dataDir, proposed);
             var spec = new ExperimentSpec(target, ConfigJson.Serialize(proposed), Path.GetFullPath(files.Directory)) { OutputDirectory = output, Fingerprint = fingerprint };
             var request = new ResumeRequest(spec, total, differences, fork ? id : null, fromRound ?? 0);
             return await RunSession.ExecuteAsync(new SessionPlan(

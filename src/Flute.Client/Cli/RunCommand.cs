@@ -1,6 +1,5 @@
 using Flute.Core.Configuration;
 using Flute.Core.Data;
-using Flute.Core.Data.Mnist;
 using Flute.Core.Persistence;
 using Flute.Core.Registry;
 using Flute.Grains.Storage;
@@ -60,7 +59,7 @@ public static class RunCommand
                         $"continue it with './flute resume {run.Id}{run.StorageArguments.Echo()}' or choose another --id");
                 }
             }
-            MnistFiles files = DataFiles.Ensure(run.DataDir, run.Config);
+            DataLocation files = DataFiles.Ensure(run.DataDir, run.Config);
             var spec = new ExperimentSpec(run.Id, ConfigJson.Serialize(run.Config), Path.GetFullPath(files.Directory)) { OutputDirectory = run.OutputDirectory, Fingerprint = run.Fingerprint };
             return await RunSession.ExecuteAsync(adjust(new SessionPlan(
                 spec, run.Config, run.Config.Experiment.Rounds, run.Storage, run.StorageArguments, experimentLock, files.FetchSeconds,
@@ -95,13 +94,14 @@ internal static class DataFiles
                 throw new UsageException($"data.file: no such file '{Path.GetFullPath(config.Data.File)}'");
             return;
         }
-        if (!Components.Datasets.Create(config.Data.Dataset, config.Data).FetchesFiles) return;
+        IDatasetSource source = Components.Datasets.Create(config.Data.Dataset, config.Data);
+        if (!source.FetchesFiles) return;
         (string? dataDir, string key) = dataDirOption is not null ? (dataDirOption, "--data-dir") : (config.Data.Dir, "data.dir");
         if (string.IsNullOrWhiteSpace(dataDir)) return;
         try
         {
-            // With a directory given, LocateFiles only looks: it never fetches or writes.
-            Components.Datasets.Create(config.Data.Dataset, config.Data).LocateFiles(dataDir, TextWriter.Null);
+            // With a directory given, Ensure only looks: it never fetches or writes.
+            source.Locate(dataDir, TextWriter.Null);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
         {
@@ -109,15 +109,15 @@ internal static class DataFiles
         }
     }
 
-    public static MnistFiles Ensure(string? dataDirOption, FluteConfig config)
+    public static DataLocation Ensure(string? dataDirOption, FluteConfig config)
     {
         // A generated data set has no files: nothing to fetch.
         IDatasetSource source = Components.Datasets.Create(config.Data.Dataset, config.Data);
-        if (!source.FetchesFiles) return new MnistFiles(".", 0);
+        if (!source.FetchesFiles) return new DataLocation(".", 0);
         string? dataDir = dataDirOption ?? (config.Data.Dir.Length > 0 ? config.Data.Dir : null);
         try
         {
-            return source.LocateFiles(dataDir, Console.Out);
+            return source.Locate(dataDir, Console.Out);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or InvalidDataException or UnauthorizedAccessException)
         {

@@ -66,10 +66,14 @@ public static partial class ConfigSchema
             c => c.Data.Dir, (c, v) => c.Data.Dir = v, "any path", "a directory path", _ => true),
         Number("data.validation_fraction", "Share of the training pool held out (by a seeded draw, before partitioning) as the validation split; the test set is never used for model selection. 0 means no validation split.",
             c => c.Data.ValidationFraction, (c, v) => c.Data.ValidationFraction = v, "≥ 0 and ≤ 0.5", "a number ≥ 0 and ≤ 0.5", v => v is >= 0 and <= 0.5),
+        Integer("data.seq_len", "Text data sets (sotu) only: characters per sample window; the label is the character after it.",
+            c => c.Data.SeqLen, (c, v) => c.Data.SeqLen = v, min: 1),
+        Name("data.text_clients", "Text data sets (sotu) only: one client per president (43) or per speech (233).",
+            c => c.Data.TextClients, (c, v) => c.Data.TextClients = v, KnownNames.TextClients),
 
         Component("model.name", "Model architecture.",
             c => c.Model.Name, (c, v) => c.Model.Name = v, () => Components.Models),
-        Integer("model.hidden", "Hidden units of the mlp model; other models ignore it.",
+        Integer("model.hidden", "Hidden units of the mlp model and the recurrent width of lstm and gru; other models ignore it.",
             c => c.Model.Hidden, (c, v) => c.Model.Hidden = v, min: 1),
 
         Component("client.optimizer", "Optimizer of local training.",

@@ -52,6 +52,10 @@ public sealed class DataSection
     public int MaxSamplesPerClient { get; set; } = 1000;
     /// <summary>data.validation_fraction: share of the training pool held out for validation before partitioning (never the test set).</summary>
     public double ValidationFraction { get; set; }
+    /// <summary>data.seq_len: text data sets only: characters per sample window (the label is the next one).</summary>
+    public int SeqLen { get; set; } = 80;
+    /// <summary>data.text_clients: text data sets only: president | speech (what one client is).</summary>
+    public string TextClients { get; set; } = "president";
 }
 
 /// <summary>The <c>model</c> section: the architecture trained.</summary>
@@ -59,7 +63,7 @@ public sealed class ModelSection
 {
     /// <summary>model.name: logreg | mlp | cnn | cnn-small.</summary>
     public string Name { get; set; } = "logreg";
-    /// <summary>model.hidden: hidden units of the mlp model.</summary>
+    /// <summary>model.hidden: hidden units of the mlp model; recurrent width of lstm and gru.</summary>
     public int Hidden { get; set; } = 200;
 }
 

@@ -28,6 +28,9 @@ public static class KnownNames
     /// <summary>server.client_eval: which clients evaluate the global model on their own test split.</summary>
     public static string[] ClientEvaluations { get; } = ["none", "cohort", "all"];
 
+    /// <summary>data.text_clients: what one client of a text data set (sotu) is.</summary>
+    public static string[] TextClients { get; } = ["president", "speech"];
+
     /// <summary>silo.compute: how libtorch picks its CPU kernels (docs/reproducibility.md).</summary>
     public static string[] ComputeModes { get; } = ["native", "portable"];
 }

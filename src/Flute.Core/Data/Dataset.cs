@@ -8,12 +8,17 @@ namespace Flute.Core.Data;
 /// as <c>raw · Scale[j] + Shift[j]</c> per feature j: an unfused multiply then add, so the floats
 /// are the same bits on every call and do not depend on whether the CPU has FMA or on the vector
 /// width (<see cref="FeatureMath"/>). Immutable, so trainer threads may copy from one instance
-/// concurrently.
+/// concurrently. Byte rows normally follow each other; a <em>windowed</em> data set
+/// (<see cref="Windows"/>) starts row i at byte i · <see cref="SampleStride"/> instead, so overlapping
+/// windows of a text share one copy of it.
 /// </summary>
 public sealed class Dataset
 {
     private readonly ReadOnlyMemory<byte> bytes;
     private readonly ReadOnlyMemory<float> floats;
+
+    // Values between the starts of consecutive rows: FeatureCount, or less for overlapping windows.
+    private readonly int sampleStride;
 
     // Both null (identity) or both set: a missing half of the transform is 1 or 0.
     private readonly float[]? transformScale;
@@ -21,25 +26,40 @@ public sealed class Dataset
 
     /// <summary>Float storage (synthetic features, tests); <paramref name="features"/> is kept, not copied.</summary>
     public Dataset(string name, float[] features, int[] labels, int[] sampleShape, int classCount, float[]? scale = null, float[]? shift = null)
-        : this(name, DatasetStorage.Float, default, features, labels, sampleShape, classCount, scale, shift)
+        : this(name, DatasetStorage.Float, default, features, labels, sampleShape, classCount, scale, shift, 0)
     {
     }
 
     /// <summary>Byte storage (image pixels); <paramref name="features"/> is kept, not copied.</summary>
     public Dataset(string name, ReadOnlyMemory<byte> features, int[] labels, int[] sampleShape, int classCount, float[]? scale = null, float[]? shift = null)
-        : this(name, DatasetStorage.Byte, features, default, labels, sampleShape, classCount, scale, shift)
+        : this(name, DatasetStorage.Byte, features, default, labels, sampleShape, classCount, scale, shift, 0)
     {
+    }
+
+    /// <summary>
+    /// Overlapping windows of a byte sequence (e.g. a text's character indices): sample i is
+    /// <c>sequence[i · stride .. i · stride + windowLength)</c> with label <c>labels[i]</c>, shape
+    /// [<paramref name="windowLength"/>], no transform. <paramref name="sequence"/> is kept, not copied,
+    /// so n windows cost the sequence plus n labels rather than n · windowLength bytes.
+    /// </summary>
+    public static Dataset Windows(string name, ReadOnlyMemory<byte> sequence, int[] labels, int windowLength, int stride, int classCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowLength);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
+        return new Dataset(name, DatasetStorage.Byte, sequence, default, labels, [windowLength], classCount, null, null, stride);
     }
 
     private Dataset(
         string name, DatasetStorage storage, ReadOnlyMemory<byte> bytes, ReadOnlyMemory<float> floats,
-        int[] labels, int[] sampleShape, int classCount, float[]? scale, float[]? shift)
+        int[] labels, int[] sampleShape, int classCount, float[]? scale, float[]? shift, int stride)
     {
         long valueCount = storage == DatasetStorage.Byte ? bytes.Length : floats.Length;
         int featureCount = 1;
         foreach (int d in sampleShape) featureCount *= d;
-        if (valueCount != (long)labels.Length * featureCount)
+        if (stride == 0 && valueCount != (long)labels.Length * featureCount)
             throw new ArgumentException($"{name}: {valueCount} feature values do not make {labels.Length} samples of {featureCount}");
+        if (stride > 0 && labels.Length > 0 && valueCount < (long)(labels.Length - 1) * stride + featureCount)
+            throw new ArgumentException($"{name}: {valueCount} values do not make {labels.Length} windows of {featureCount} every {stride}");
         if (scale is not null && scale.Length != featureCount)
             throw new ArgumentException($"{name}: {scale.Length} scale factors for {featureCount} features", nameof(scale));
         if (shift is not null && shift.Length != featureCount)
@@ -48,6 +68,7 @@ public sealed class Dataset
         Storage = storage;
         this.bytes = bytes;
         this.floats = floats;
+        sampleStride = stride > 0 ? stride : featureCount;
         Labels = labels;
         SampleShape = sampleShape;
         FeatureCount = featureCount;
@@ -69,13 +90,16 @@ public sealed class Dataset
     public int ClassCount { get; }
     public int Count => Labels.Length;
 
+    /// <summary>Stored values between the starts of consecutive samples: <see cref="FeatureCount"/>, or less when windows overlap (<see cref="Windows"/>).</summary>
+    public int SampleStride => sampleStride;
+
     /// <summary>Per-feature factor of the transform; null means 1. Shared, never modify it.</summary>
     public float[]? Scale { get; }
 
     /// <summary>Per-feature offset of the transform; null means 0. Shared, never modify it.</summary>
     public float[]? Shift { get; }
 
-    /// <summary>The stored values when <see cref="Storage"/> is <see cref="DatasetStorage.Byte"/> (empty otherwise).</summary>
+    /// <summary>The stored values when <see cref="Storage"/> is <see cref="DatasetStorage.Byte"/> (empty otherwise); sample i starts at i · <see cref="SampleStride"/>.</summary>
     public ReadOnlyMemory<byte> RawBytes => bytes;
 
     /// <summary>The stored values when <see cref="Storage"/> is <see cref="DatasetStorage.Float"/> (empty otherwise).</summary>
@@ -128,7 +152,7 @@ public sealed class Dataset
             var selected = new byte[(long)indices.Length * f];
             ReadOnlySpan<byte> source = bytes.Span;
             for (int i = 0; i < indices.Length; i++)
-                source.Slice(indices[i] * f, f).CopyTo(selected.AsSpan(i * f, f));
+                source.Slice(indices[i] * sampleStride, f).CopyTo(selected.AsSpan(i * f, f));
             return new Dataset(name, selected, labels, SampleShape, ClassCount, Scale, Shift);
         }
         var features = new float[(long)indices.Length * f];
@@ -140,25 +164,40 @@ public sealed class Dataset
 
     /// <summary>The same raw values and labels (shared, not copied) under another transform.</summary>
     public Dataset WithTransform(string name, float[]? scale, float[]? shift) =>
-        new(name, Storage, bytes, floats, Labels, SampleShape, ClassCount, scale, shift);
+        new(name, Storage, bytes, floats, Labels, SampleShape, ClassCount, scale, shift, sampleStride == FeatureCount ? 0 : sampleStride);
 
     /// <summary>Converts <paramref name="count"/> rows from <paramref name="start"/> into <paramref name="destination"/> (exactly that many rows).</summary>
     private void Materialize(int start, int count, Span<float> destination)
     {
         int f = FeatureCount;
+        if (Storage == DatasetStorage.Byte && sampleStride != f)
+        {
+            for (int r = 0; r < count; r++)
+                MaterializeBytes(bytes.Span.Slice((start + r) * sampleStride, f), destination.Slice(r * f, f), 1);
+            return;
+        }
         if (Storage == DatasetStorage.Byte)
         {
-            ReadOnlySpan<byte> source = bytes.Span.Slice(start * f, count * f);
-            if (transformScale is null) FeatureMath.Widen(source, destination);
-            else
-                for (int r = 0; r < count; r++)
-                    FeatureMath.WidenAffine(source.Slice(r * f, f), transformScale, transformShift!, destination.Slice(r * f, f));
+            MaterializeBytes(bytes.Span.Slice(start * f, count * f), destination, count);
             return;
         }
         floats.Span.Slice(start * f, count * f).CopyTo(destination);
         if (transformScale is null) return;
         for (int r = 0; r < count; r++)
             FeatureMath.Affine(destination.Slice(r * f, f), transformScale, transformShift!);
+    }
+
+    /// <summary>Widens <paramref name="count"/> consecutive byte rows, applying the transform if there is one.</summary>
+    private void MaterializeBytes(ReadOnlySpan<byte> source, Span<float> destination, int count)
+    {
+        int f = FeatureCount;
+        if (transformScale is null)
+        {
+            FeatureMath.Widen(source, destination);
+            return;
+        }
+        for (int r = 0; r < count; r++)
+            FeatureMath.WidenAffine(source.Slice(r * f, f), transformScale, transformShift!, destination.Slice(r * f, f));
     }
 
     private void CheckIndex(int index)

@@ -111,6 +111,8 @@ public static class FederatedDataFactory
     {
         if (train.FeatureCount != test.FeatureCount || train.ClassCount != test.ClassCount || train.Storage != test.Storage)
             throw new ArgumentException($"cannot pool '{train.Name}' and '{test.Name}': sample shapes, class counts or storage differ");
+        if (train.SampleStride != train.FeatureCount || test.SampleStride != test.FeatureCount)
+            throw new ArgumentException($"cannot pool '{train.Name}' and '{test.Name}': overlapping windows are not stored row by row");
         int[] labels = [.. train.Labels, .. test.Labels];
         if (train.Storage == DatasetStorage.Float)
         {

@@ -69,4 +69,49 @@ public static class FetchTool
         string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return lines.Length == 0 ? null : lines[^1];
     }
+
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(15);
+
+    /// <summary>Takes the exclusive fetch lock <paramref name="lockPath"/> of data set <paramref name="what"/>, waiting for another fetching process.</summary>
+    /// <exception cref="InvalidOperationException">Another process held it for 15 minutes.</exception>
+    public static FileStream AcquireLock(string lockPath, string what, TextWriter log)
+    {
+        var waited = Stopwatch.StartNew();
+        bool told = false;
+        while (true)
+        {
+            try
+            {
+                // FileShare.None takes an exclusive advisory lock (flock on Unix); the OS drops it
+                // if the holder dies, so a crashed fetch never blocks the next one.
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < LockTimeout)
+            {
+                if (!told)
+                {
+                    log.WriteLine($"Waiting for another process fetching {what} (lock {lockPath}) ...");
+                    told = true;
+                }
+                Thread.Sleep(100);
+            }
+            catch (IOException e)
+            {
+                throw new InvalidOperationException($"Timed out after {LockTimeout.TotalMinutes} minutes waiting for the {what} fetch lock {lockPath}", e);
+            }
+        }
+    }
+
+    /// <summary>Deletes a fetch's scratch folder, best effort.</summary>
+    public static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A leftover temp folder wastes disk but is never mistaken for data: it has its own name.
+        }
+    }
 }

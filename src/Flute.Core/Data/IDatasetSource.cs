@@ -1,5 +1,4 @@
 using Flute.Core.Configuration;
-using Flute.Core.Data.Mnist;
 
 namespace Flute.Core.Data;
 
@@ -24,12 +23,16 @@ public interface IDatasetSource
     FederatedDataLoad Load(DataSection data, string? dataDir, ulong seed, TextWriter log);
 
     /// <summary>
-    /// For a source that <see cref="FetchesFiles"/>: the folder of its files — <paramref name="dataDir"/>
-    /// checked when given (never fetched into), else located or fetched on first use — and the seconds
-    /// spent fetching. The run passes that folder to every silo as the data directory.
+    /// The folder <see cref="Load"/> reads, found before an experiment starts so every silo is handed
+    /// the same one: <paramref name="dataDir"/> checked (never fetched into) when given, else the data
+    /// cache's folder, fetched on first use with one line on <paramref name="log"/>. A data set
+    /// without files (<see cref="FetchesFiles"/> false) has nothing to find.
     /// </summary>
-    MnistFiles LocateFiles(string? dataDir, TextWriter log) => new(".", 0);
+    DataLocation Locate(string? dataDir, TextWriter log) => new(".", 0);
 }
+
+/// <summary>Where a data set's files are, and the seconds spent fetching them (0 when they were already there).</summary>
+public sealed record DataLocation(string Directory, double FetchSeconds);
 
 /// <summary>The shape of one sample (e.g. [1, 28, 28]) and the number of classes of a data set.</summary>
 public sealed record DatasetShape(int[] SampleShape, int ClassCount);

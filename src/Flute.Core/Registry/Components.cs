@@ -6,6 +6,7 @@ using Flute.Core.Data.Mnist;
 using Flute.Core.Data.Partitioned;
 using Flute.Core.Data.Partitioners;
 using Flute.Core.Data.Synthetic;
+using Flute.Core.Data.Text;
 using Flute.Core.ServerOptimizers;
 using Flute.Core.Strategies;
 
@@ -128,6 +129,7 @@ public static class Components
         registry.Register("fashion-mnist", "Fashion-MNIST (Xiao et al. 2017): 28×28 grey clothing images, 10 classes; Debian package dataset-fashion-mnist, fetched into the data cache.", _ => new FashionMnistSource());
         registry.Register("synthetic", "Synthetic(alpha, beta) (Li et al. 2020): 60 features, 10 classes, generated per client on demand.", _ => new SyntheticSource());
         registry.Register("partitioned", "A file written by 'flute data partition' (data.file), read per client on demand.", _ => new PartitionedSource());
+        registry.Register("sotu", "State of the Union speeches as next-character prediction (LEAF's Shakespeare set-up): one client per president (or per speech: data.text_clients), data.seq_len-character windows, 81 classes; fetched into the data cache.", _ => new SotuSource());
         return registry;
     }
 

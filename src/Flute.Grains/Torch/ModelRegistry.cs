@@ -48,6 +48,8 @@ public static class ModelRegistry
         registry.Register("mlp", "One hidden layer of model.hidden ReLU units.", spec => new Mlp(spec));
         registry.Register("cnn", "The LEAF/FLUTE FEMNIST CNN: two 5×5 convolutions (32, 64), dense 2048.", TwoLayerCnn.Femnist);
         registry.Register("cnn-small", "The same CNN, smaller for quick runs: convolutions (8, 16), dense 120.", TwoLayerCnn.Small);
+        registry.Register("lstm", "LEAF's Shakespeare next-character model: embedding 8, two LSTM layers of model.hidden units (LEAF: 256), linear to the classes.", spec => new CharLstm(spec));
+        registry.Register("gru", "FLUTE's NLG GRU style: embedding 64, one GRU layer of model.hidden units, squeeze to 64, output tied to the embedding.", spec => new CharGru(spec));
         return registry;
     }
 }

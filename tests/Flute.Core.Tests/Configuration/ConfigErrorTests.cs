@@ -26,7 +26,7 @@ public sealed class ConfigErrorTests
         { "section given a scalar", Rounds + "server: 5\n", [], "server", "expected a mapping of server keys (strategy, optimizer, lr,"},
         { "section given a sequence", Rounds + "silo: [1]\n", [], "silo", "found a sequence" },
         { "scalar key given a mapping", Rounds + "client:\n  lr:\n    value: 1\n", [], "client.lr", "expected a number > 0, found a mapping" },
-        { "scalar key given a sequence", Rounds + "model:\n  name: [cnn]\n", [], "model.name", "expected one of logreg, mlp, cnn, cnn-small, found a sequence" },
+        { "scalar key given a sequence", Rounds + "model:\n  name: [cnn]\n", [], "model.name", "expected one of logreg, mlp, cnn, cnn-small, lstm, gru, found a sequence" },
         { "empty value", Rounds + "client:\n  lr:\n", [], "client.lr", "expected a number > 0, found an empty value" },
         { "text for integer", "experiment:\n  rounds: ten\n", [], "experiment.rounds", "expected an integer ≥ 1, found \"ten\"" },
         { "fraction for integer", "experiment:\n  rounds: 1.5\n", [], "experiment.rounds", "expected an integer ≥ 1, found 1.5" },
@@ -59,13 +59,13 @@ public sealed class ConfigErrorTests
             "expected an integer from 1 to data.num_clients (20), found 21" },
         { "powerlaw needs a multiple of 10", Rounds + "data:\n  partition: powerlaw\n  num_clients: 15\nserver:\n  clients_per_round: 5\n", [], "data.num_clients",
             "expected an integer ≥ 10 that is a multiple of 10 (data.partition is powerlaw), found 15" },
-        { "unknown model", Rounds + "model:\n  name: resnet\n", [], "model.name", "expected one of logreg, mlp, cnn, cnn-small, found \"resnet\"" },
+        { "unknown model", Rounds + "model:\n  name: resnet\n", [], "model.name", "expected one of logreg, mlp, cnn, cnn-small, lstm, gru, found \"resnet\"" },
         { "unknown strategy", Rounds + "server:\n  strategy: fedsomething\n", [], "server.strategy", "expected one of fedavg, fedprox, median, trimmed_mean, krum, multikrum, dga, qffl, scaffold, found \"fedsomething\"" },
         { "negative dga beta", Rounds, ["server.dga_beta=-1"], "server.dga_beta", "expected a number ≥ 0, found -1" },
         { "dga stale probability above one", Rounds, ["server.dga_stale_prob=1.5"], "server.dga_stale_prob", "expected a number from 0 to 1, found 1.5" },
         { "negative qffl q", Rounds, ["server.qffl_q=-0.5"], "server.qffl_q", "expected a number ≥ 0, found -0.5" },
         { "negative qffl lipschitz", Rounds, ["server.qffl_lipschitz=-2"], "server.qffl_lipschitz", "expected a number ≥ 0 (0 means 1 / client.lr), found -2" },
-        { "unknown dataset", Rounds + "data:\n  dataset: cifar10\n", [], "data.dataset", "expected one of mnist, fashion-mnist, synthetic, partitioned, found \"cifar10\"" },
+        { "unknown dataset", Rounds + "data:\n  dataset: cifar10\n", [], "data.dataset", "expected one of mnist, fashion-mnist, synthetic, partitioned, sotu, found \"cifar10\"" },
         { "unknown partition", Rounds + "data:\n  partition: label_skew\n", [], "data.partition", "expected one of iid, dirichlet, shards, powerlaw, found \"label_skew\"" },
         { "unknown server optimizer", Rounds + "server:\n  optimizer: adamw\n", [], "server.optimizer", "expected one of sgd, adam, yogi, adagrad, found \"adamw\"" },
         { "server beta1 of one", Rounds, ["server.beta1=1"], "server.beta1", "expected a number ≥ 0 and < 1, found 1" },
@@ -125,7 +125,7 @@ public sealed class ConfigErrorTests
     [InlineData("data:\n  num_clients: 100\nserver:\n  clients_per_round: 500\n",
         "config error: server.clients_per_round: expected an integer from 1 to data.num_clients (100), found 500")]
     [InlineData("client:\n  lr: -0.1\n", "config error: client.lr: expected a number > 0, found -0.1")]
-    [InlineData("model:\n  name: resnet\n", "config error: model.name: expected one of logreg, mlp, cnn, cnn-small, found \"resnet\"")]
+    [InlineData("model:\n  name: resnet\n", "config error: model.name: expected one of logreg, mlp, cnn, cnn-small, lstm, gru, found \"resnet\"")]
     [InlineData("experiment:\n  rounds: 3\n  rounds: 4\n", "config error: test.yaml: malformed YAML at line 3, column 3: Duplicate key rounds")]
     public void Documented_examples_read_exactly(string extra, string expected)
     {

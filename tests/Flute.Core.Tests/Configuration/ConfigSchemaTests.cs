@@ -62,6 +62,7 @@ public sealed class ConfigSchemaTests
             ["silo.compute"] = KnownNames.ComputeModes,
             ["storage.provider"] = KnownNames.StorageProviders,
             ["storage.best_metric"] = KnownNames.BestMetrics,
+            ["data.text_clients"] = KnownNames.TextClients,
         };
 
         // Act
@@ -73,7 +74,7 @@ public sealed class ConfigSchemaTests
         {
             Assert.Equal(lists[key.Path], key.AllowedNames);
         }
-        Assert.Equal(["mnist", "fashion-mnist", "synthetic", "partitioned"], Components.Datasets.Names);
+        Assert.Equal(["mnist", "fashion-mnist", "synthetic", "partitioned", "sotu"], Components.Datasets.Names);
         Assert.Equal(["iid", "dirichlet", "shards", "powerlaw"], Components.Partitions.Names);
         Assert.Equal(string.Join(", ", Components.Strategies.Names), ConfigSchema.Find("server.strategy")!.Allowed);
     }

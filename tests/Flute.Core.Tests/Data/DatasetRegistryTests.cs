@@ -9,11 +9,12 @@ public sealed class DatasetRegistryTests
     [Fact]
     public void Holds_the_four_data_sets_and_which_fetch_files()
     {
-        Assert.Equal(["mnist", "fashion-mnist", "synthetic", "partitioned"], DatasetRegistry.Names);
+        Assert.Equal(["mnist", "fashion-mnist", "synthetic", "partitioned", "sotu"], DatasetRegistry.Names);
         Assert.True(DatasetRegistry.Get("mnist").FetchesFiles);
         Assert.True(DatasetRegistry.Get("fashion-mnist").FetchesFiles);
         Assert.False(DatasetRegistry.Get("synthetic").FetchesFiles);
         Assert.False(DatasetRegistry.Get("partitioned").FetchesFiles);
+        Assert.True(DatasetRegistry.Get("sotu").FetchesFiles);
     }
 
     [Fact]
@@ -40,6 +41,6 @@ public sealed class DatasetRegistryTests
         var error = Assert.Throws<ArgumentException>(() => DatasetRegistry.Get("femnist"));
 
         Assert.Contains("'femnist'", error.Message);
-        Assert.StartsWith("unknown data set 'femnist'; registered: mnist, fashion-mnist, synthetic, partitioned", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("unknown data set 'femnist'; registered: mnist, fashion-mnist, synthetic, partitioned, sotu", error.Message, StringComparison.Ordinal);
     }
 }

@@ -108,7 +108,7 @@ public sealed class ModelLayoutTests : IDisposable
         Assert.Equal(name, ConfigLoader.LoadText(yaml, "m.yaml", []).Model.Name);
         Assert.Same(ModelRegistry.Registry, Components.Models);
         // Other tests register probe models named "test-…"; the built-ins come first, in this order.
-        Assert.Equal(["logreg", "mlp", "cnn", "cnn-small"], ModelRegistry.Names.Where(n => !n.StartsWith("test-", StringComparison.Ordinal)));
+        Assert.Equal(["logreg", "mlp", "cnn", "cnn-small", "lstm", "gru"], ModelRegistry.Names.Where(n => !n.StartsWith("test-", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public static class FashionMnistFetcher
 
         Directory.CreateDirectory(root);
         var clock = Stopwatch.StartNew();
-        using (MnistFetcher.AcquireLock(Path.Combine(root, CacheSubfolder + ".lock"), "Fashion-MNIST", log))
+        using (FetchTool.AcquireLock(Path.Combine(root, CacheSubfolder + ".lock"), "Fashion-MNIST", log))
         {
             if (MnistFiles.FirstMissing(target) is null) return new MnistFiles(target, 0);
             log.WriteLine($"Fetching Fashion-MNIST (apt-get download {DebianPackage}) into {target} ...");
@@ -85,7 +85,7 @@ public static class FashionMnistFetcher
         }
         finally
         {
-            MnistFetcher.TryDelete(work);
+            FetchTool.TryDelete(work);
         }
     }
 

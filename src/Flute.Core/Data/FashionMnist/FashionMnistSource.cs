@@ -23,10 +23,14 @@ public sealed class FashionMnistSource : IDatasetSource
     public DatasetShape Shape(DataSection data) => new([1, MnistLoader.Side, MnistLoader.Side], MnistLoader.ClassCount);
 
     /// <inheritdoc/>
-    public MnistFiles LocateFiles(string? dataDir, TextWriter log) => FashionMnistFetcher.Ensure(dataDir, log);
+    public DataLocation Locate(string? dataDir, TextWriter log)
+    {
+        MnistFiles files = FashionMnistFetcher.Ensure(dataDir, log);
+        return new DataLocation(files.Directory, files.FetchSeconds);
+    }
 
     /// <inheritdoc/>
     public FederatedDataLoad Load(DataSection data, string? dataDir, ulong seed, TextWriter log) =>
         FederatedDataFactory.LoadAndPartition(
-            scale => MnistLoader.LoadSplits("fashion-mnist", LocateFiles(dataDir, log), MnistLoader.Transform(scale, PixelMean, PixelStd)), data, seed);
+            scale => MnistLoader.LoadSplits("fashion-mnist", FashionMnistFetcher.Ensure(dataDir, log), MnistLoader.Transform(scale, PixelMean, PixelStd)), data, seed);
 }

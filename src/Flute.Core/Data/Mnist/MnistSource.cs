@@ -12,11 +12,15 @@ public sealed class MnistSource : IDatasetSource
     public DatasetShape Shape(DataSection data) => new([1, 28, 28], 10);
 
     /// <inheritdoc/>
-    public MnistFiles LocateFiles(string? dataDir, TextWriter log) => MnistFetcher.Ensure(dataDir, log);
-
-    /// <inheritdoc/>
     public FederatedDataLoad Load(DataSection data, string? dataDir, ulong seed, TextWriter log) =>
         FederatedDataFactory.LoadAndPartition(scale => LoadSplits(dataDir, scale, log), data, seed);
+
+    /// <inheritdoc/>
+    public DataLocation Locate(string? dataDir, TextWriter log)
+    {
+        MnistFiles files = MnistFetcher.Ensure(dataDir, log);
+        return new DataLocation(files.Directory, files.FetchSeconds);
+    }
 
     /// <summary>The train and test splits, fetched into the data cache on first use when <paramref name="dataDir"/> is null.</summary>
     public static DatasetSplits LoadSplits(string? dataDir, FeatureScale scale, TextWriter log) =>
