@@ -25,6 +25,9 @@ public static class KnownNames
     /// <summary>attack.type values (Flute.Core.Attacks.AttackOptions maps them to AttackType).</summary>
     public static string[] AttackTypes { get; } = ["none", "sign_flip", "scale", "gaussian"];
 
+    /// <summary>devices.clock: the virtual clock of simulated devices (docs/heterogeneity.md).</summary>
+    public static string[] OffOn { get; } = ["off", "on"];
+
     /// <summary>silo.compute: how libtorch picks its CPU kernels (docs/reproducibility.md).</summary>
     public static string[] ComputeModes { get; } = ["native", "portable"];
 }
