@@ -59,6 +59,9 @@ public sealed record RoundMetrics(
 
     /// <summary>Sampled clients whose update arrived after the round closed (deadline, over-commitment) and was discarded; null with the clock off.</summary>
     [Id(21)] public int? Late { get; init; }
+
+    /// <summary>FedBuff: the mean staleness (server steps) of the updates applied in this step; null otherwise.</summary>
+    [Id(22)] public double? Staleness { get; init; }
 }
 
 /// <summary>Where an experiment stands, with the metrics of rounds the caller has not seen yet.</summary>

@@ -157,6 +157,12 @@ public static partial class ConfigSchema
             c => c.Server.QfflQ, (c, v) => c.Server.QfflQ = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
         Number("server.qffl_lipschitz", "q-FFL's Lipschitz constant L of the local losses' gradients; 0 means 1 / client.lr, as the paper.",
             c => c.Server.QfflLipschitz, (c, v) => c.Server.QfflLipschitz = v, "≥ 0 (0 = 1 / client.lr)", "a number ≥ 0 (0 means 1 / client.lr)", v => v >= 0 && double.IsFinite(v)),
+        IntegerWhere("server.fedbuff_concurrency", "fedbuff: C, clients training at once (each trained when dispatched, its update held until its virtual arrival); other strategies ignore it.",
+            c => c.Server.FedbuffConcurrency, (c, v) => c.Server.FedbuffConcurrency = v, "1 to data.num_clients",
+            c => $"an integer from 1 to data.num_clients ({c.Data.NumClients})", c => c.Server.FedbuffConcurrency >= 1 && c.Server.FedbuffConcurrency <= c.Data.NumClients),
+        IntegerWhere("server.fedbuff_buffer", "fedbuff: M, arrivals per server step (one round in metrics); other strategies ignore it.",
+            c => c.Server.FedbuffBuffer, (c, v) => c.Server.FedbuffBuffer = v, "1 to server.fedbuff_concurrency",
+            c => $"an integer from 1 to server.fedbuff_concurrency ({c.Server.FedbuffConcurrency})", c => c.Server.FedbuffBuffer >= 1 && c.Server.FedbuffBuffer <= c.Server.FedbuffConcurrency),
 
         Name("attack.type", "Simulated attack sent by a seeded share of every cohort: none, sign_flip (update × −scale), scale (update × scale) or gaussian (each value drawn from N(0, scale²)).",
             c => c.Attack.Type, (c, v) => c.Attack.Type = v, KnownNames.AttackTypes),
@@ -165,8 +171,13 @@ public static partial class ConfigSchema
         Number("attack.scale", "The factor of sign_flip and scale, the standard deviation of gaussian.",
             c => c.Attack.Scale, (c, v) => c.Attack.Scale = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
 
-        Name("devices.clock", "The virtual clock (docs/heterogeneity.md): on gives every client a device (speed, bandwidth), computes when each update would arrive, applies the round policies below and records virtual time in metrics.jsonl; off (default) leaves rounds as they are.",
-            c => c.Devices.Clock, (c, v) => c.Devices.Clock = v, KnownNames.OffOn),
+        new ConfigKey("devices.clock", ConfigValueType.Name,
+            "The virtual clock (docs/heterogeneity.md): on gives every client a device (speed, bandwidth), computes when each update would arrive, applies the round policies below and records virtual time in metrics.jsonl; off (default) leaves rounds as they are. server.strategy fedbuff needs it on.",
+            string.Join(", ", KnownNames.OffOn), () => KnownNames.OffOn, false,
+            c => c.Devices.Clock, (c, v) => c.Devices.Clock = (string)v,
+            node => ConfigValues.ParseText(node) is string s && KnownNames.OffOn.Contains(s) ? s : null,
+            c => IsFedBuff(c) ? "on (server.strategy fedbuff runs on the virtual clock)" : $"one of {string.Join(", ", KnownNames.OffOn)}",
+            c => KnownNames.OffOn.Contains(c.Devices.Clock) && (ClockOn(c) || !IsFedBuff(c))),
         Number("devices.speed_median", "Median training speed of a device, samples per virtual second (speeds are lognormal: median × e^(σ·z)).",
             c => c.Devices.SpeedMedian, (c, v) => c.Devices.SpeedMedian = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
         Number("devices.speed_sigma", "σ of the lognormal speed distribution; 0 gives every device the median speed.",
@@ -243,6 +254,8 @@ public static partial class ConfigSchema
 
     /// <summary>The keys of one section, in schema order.</summary>
     public static IReadOnlyList<ConfigKey> KeysOf(string section) => [.. Keys.Where(k => k.Section == section)];
+
+    private static bool IsFedBuff(FluteConfig c) => c.Server.Strategy == FedBuff.StrategyName;
 
     private static bool ClockOn(FluteConfig c) => c.Devices.Clock == "on";
 

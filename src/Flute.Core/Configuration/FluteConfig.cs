@@ -150,6 +150,10 @@ public sealed class ServerSection
     public string Aggregation { get; set; } = "auto";
     /// <summary>server.eval_batch_size: samples per evaluation batch.</summary>
     public int EvalBatchSize { get; set; } = 1000;
+    /// <summary>server.fedbuff_concurrency: FedBuff's C, clients training at once.</summary>
+    public int FedbuffConcurrency { get; set; } = 20;
+    /// <summary>server.fedbuff_buffer: FedBuff's M, arrivals per server step (≤ C).</summary>
+    public int FedbuffBuffer { get; set; } = 10;
 }
 
 /// <summary>The <c>attack</c> section: simulated attackers in every cohort, for robustness experiments.</summary>

@@ -67,6 +67,28 @@ public sealed class DeviceClock : IDisposable
             : CohortSampler.Sample(population, size, _seed, round);
     }
 
+    /// <summary>
+    /// FedBuff's dispatch at server step <paramref name="step"/>: up to <paramref name="count"/> clients online
+    /// at <paramref name="startSeconds"/> and not <paramref name="busy"/>, drawn as an available cohort; a
+    /// drawn client that drops out (devices.dropout) is counted and replaced.
+    /// </summary>
+    public (long[] Clients, int Dropped) SampleDispatch(long population, int count, long step, double startSeconds, Func<long, bool> busy)
+    {
+        int dropped = 0;
+        long[] clients = AvailableCohortSampler.Sample(population, count, _seed, step, id =>
+        {
+            if (busy(id) || !(_availability?.IsOnline(id, startSeconds) ?? true)) return false;
+            if (!DropsOut(step, id)) return true;
+            dropped++;
+            return false;
+        });
+        return (clients, dropped);
+    }
+
+    /// <summary>Virtual seconds <paramref name="clientId"/> needs for <paramref name="work"/>.</summary>
+    public double CompletionSeconds(long clientId, ClientWork work) =>
+        Profile(clientId).CompletionSeconds(work.ModelBytes, work.SamplesProcessed, work.UpdateBytes);
+
     /// <summary>Plans <paramref name="round"/>: each client's completion time from its device and work, dropouts, the deadline, and the first <paramref name="target"/> arrivals.</summary>
     public RoundPlan Plan(long round, long[] cohort, int target, Func<long, ClientWork> work)
     {
@@ -75,8 +97,7 @@ public sealed class DeviceClock : IDisposable
         {
             long id = cohort[i];
             ClientWork w = work(id);
-            double seconds = Profile(id).CompletionSeconds(w.ModelBytes, w.SamplesProcessed, w.UpdateBytes);
-            timings[i] = new ClientTiming(id, seconds, DropsOut(round, id));
+            timings[i] = new ClientTiming(id, CompletionSeconds(id, w), DropsOut(round, id));
         }
         return RoundSelection.Select(timings, target, _options.Deadline);
     }

@@ -463,7 +463,7 @@ public sealed partial class ExperimentGrain(
             SiloClients = collected.SiloClients,
             Attacked = attack.IsActive ? attackers.Length : null,
         };
-        if (clocked is { } c) metrics = _clock!.Record(metrics, c.plan);
+        if (clocked is { } c) metrics = _clock!.Record(metrics, c.plan, _strategy);
         // Visible to GetProgressAsync only once committed (CommitAsync).
         _metrics.Add(metrics);
         LogRound(logger, context.ExperimentId, round, tally.Folded, tally.MeanLoss);

@@ -1,5 +1,6 @@
 using Flute.Core.Configuration;
 using Flute.Core.Heterogeneity;
+using Flute.Core.Strategies;
 using Flute.Grains.Runtime;
 using Flute.Interfaces;
 
@@ -25,25 +26,51 @@ public sealed class RoundClock(DeviceClock clock) : IDisposable
     public void Restore(IReadOnlyList<RoundMetrics> history) =>
         Now = history.LastOrDefault(m => m.VirtualTime is not null)?.VirtualTime ?? 0;
 
-    /// <summary>Samples and plans <paramref name="round"/>; the plan's <see cref="RoundPlan.Kept"/> clients are the ones to train.</summary>
+    /// <summary>
+    /// Samples and plans <paramref name="round"/>; the plan's <see cref="RoundPlan.Kept"/> clients are the
+    /// ones to train. For FedBuff a round is a server step: the clients dispatched to refill its free
+    /// slots, told to the strategy with their completion times.
+    /// </summary>
     public (long[] Sampled, RoundPlan Plan) PlanRound(ExperimentContext context, int round)
     {
         FluteConfig config = context.Config;
+        Func<long, ClientWork> work = WorkOf(context);
+        if (context.Strategy is FedBuff fedBuff)
+        {
+            (long[] clients, int dropped) = clock.SampleDispatch(context.Data.Population, fedBuff.FreeSlots, round, fedBuff.Now, fedBuff.IsInFlight);
+            fedBuff.Dispatch(clients.ToDictionary(id => id, id => clock.CompletionSeconds(id, work(id))));
+            return (clients, new RoundPlan(clients, dropped, 0, 0));
+        }
         int target = config.Server.ClientsPerRound;
         long[] sampled = clock.SampleCohort(context.Data.Population, target, round, Now);
-        long modelBytes = context.Layout.ByteCount + (long)context.Strategy.VersionState.Length * sizeof(float);
-        long updateBytes = (long)context.Strategy.UpdateLength(context.Layout.ParameterCount) * sizeof(float);
-        var client = config.Client;
-        RoundPlan plan = clock.Plan(round, sampled, target, id =>
-            new ClientWork(modelBytes, ClientWork.Processed(context.Data.SampleCount(id), client.MaxSamples, client.LocalEpochs), updateBytes));
-        return (sampled, plan);
+        return (sampled, clock.Plan(round, sampled, target, work));
     }
 
     /// <summary>Advances the clock by the round's duration and returns <paramref name="metrics"/> with the clock's fields.</summary>
-    public RoundMetrics Record(RoundMetrics metrics, RoundPlan plan)
+    public RoundMetrics Record(RoundMetrics metrics, RoundPlan plan, IStrategy strategy)
     {
+        if (strategy is FedBuff fedBuff)
+        {
+            // The step's clients are the first M arrivals, not the clients dispatched (and trained) this round.
+            double step = fedBuff.Now - Now;
+            Now = fedBuff.Now;
+            return metrics with
+            {
+                Clients = fedBuff.LastStep?.Clients ?? 0, VirtualSeconds = step, VirtualTime = Now,
+                Dropped = plan.Dropped, Late = 0, Staleness = fedBuff.LastStep?.MeanStaleness,
+            };
+        }
         Now += plan.DurationSeconds;
         return metrics with { VirtualSeconds = plan.DurationSeconds, VirtualTime = Now, Dropped = plan.Dropped, Late = plan.Late };
+    }
+
+    /// <summary>A client's work as the server knows it before training: model bytes down, samples processed, update bytes up.</summary>
+    private static Func<long, ClientWork> WorkOf(ExperimentContext context)
+    {
+        long modelBytes = context.Layout.ByteCount + (long)context.Strategy.VersionState.Length * sizeof(float);
+        long updateBytes = (long)context.Strategy.UpdateLength(context.Layout.ParameterCount) * sizeof(float);
+        var client = context.Config.Client;
+        return id => new ClientWork(modelBytes, ClientWork.Processed(context.Data.SampleCount(id), client.MaxSamples, client.LocalEpochs), updateBytes);
     }
 
     /// <inheritdoc/>

@@ -29,6 +29,7 @@ public static class MetricsJson
             if (m.VirtualTime is double vt) json.WriteNumber("virtual_time", vt);
             if (m.Dropped is int dropped) json.WriteNumber("dropped", dropped);
             if (m.Late is int late) json.WriteNumber("late", late);
+            if (m.Staleness is double staleness) json.WriteNumber("staleness", staleness);
             if (m.EvalSeconds is double e) json.WriteNumber("eval_seconds", Math.Round(e, 6));
             if (m.TestAccuracy is double a) WriteNumber(json, "test_accuracy", a);
             if (m.TestLoss is double l) WriteNumber(json, "test_loss", l);
@@ -83,6 +84,7 @@ public static class MetricsJson
                 VirtualTime = Number(o, "virtual_time"),
                 Dropped = o.TryGetProperty("dropped", out JsonElement dropped) ? dropped.GetInt32() : null,
                 Late = o.TryGetProperty("late", out JsonElement late) ? late.GetInt32() : null,
+                Staleness = Number(o, "staleness"),
             };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
