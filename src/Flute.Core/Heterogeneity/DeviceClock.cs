@@ -74,6 +74,7 @@ public sealed class DeviceClock : IDisposable
     /// </summary>
     public (long[] Clients, int Dropped) SampleDispatch(long population, int count, long step, double startSeconds, Func<long, bool> busy)
     {
+        if (count <= 0) return ([], 0);
         int dropped = 0;
         long[] clients = AvailableCohortSampler.Sample(population, count, _seed, step, id =>
         {

@@ -101,6 +101,7 @@ public sealed class ConfigErrorTests
         { "attack fraction above one", Rounds, ["attack.fraction=1.5"], "attack.fraction", "expected a number ≥ 0 and ≤ 1, found 1.5" },
         { "fedbuff without the clock", Rounds, ["server.strategy=fedbuff"], "devices.clock", "expected on (server.strategy fedbuff runs on the virtual clock), found \"off\"" },
         { "fedbuff buffer above concurrency", Rounds, ["server.fedbuff_concurrency=4", "server.fedbuff_buffer=5"], "server.fedbuff_buffer", "expected an integer from 1 to server.fedbuff_concurrency (4), found 5" },
+        { "fedbuff concurrency above the population", Rounds, ["server.strategy=fedbuff", "devices.clock=on", "data.num_clients=10", "server.clients_per_round=5"], "server.fedbuff_concurrency", "expected an integer from 1 to data.num_clients (10) for fedbuff, found 20" },
         { "deadline without the clock", Rounds, ["devices.deadline=30"], "devices.deadline", "expected a number ≥ 0, with devices.clock on (it is off), found 30" },
         { "dropout above one", Rounds, ["devices.clock=on", "devices.dropout=1.5"], "devices.dropout", "expected a number from 0 to 1, found 1.5" },
         { "negative attack scale", Rounds, ["attack.scale=-10"], "attack.scale", "expected a number ≥ 0, found -10" },

@@ -56,17 +56,8 @@ public sealed class TraceFileTests : IDisposable
     [InlineData("5,10,1000\n\n3,10,1000\n", ":3: client id 3 after 5: lines must be sorted by client id, one line per client")]
     [InlineData("0,1,1\nx,1,1\n", ":2: the client id 'x' is not an integer")]
     [InlineData("-1,1,1\n", ":1: the client id -1 is negative")]
-    public void DeviceTrace_BadLine_NamesFileAndLine(string text, string expectedSuffix)
-    {
-        // Arrange
-        string path = Write("bad.csv", text);
-
-        // Act
-        var error = Assert.Throws<FormatException>(() => new DeviceTrace(path));
-
-        // Assert
-        Assert.Equal(path + expectedSuffix, error.Message);
-    }
+    public void DeviceTrace_BadLine_NamesFileAndLine(string text, string expectedSuffix) =>
+        AssertBadLine(text, expectedSuffix, path => new DeviceTrace(path));
 
     [Fact]
     public void Availability_IsOnlineInsideHalfOpenIntervalsAndUnlistedClientsAreAlwaysOnline()
@@ -102,13 +93,16 @@ public sealed class TraceFileTests : IDisposable
     [InlineData("1,5,5\n", ":1: interval 1 ends (5) at or before it starts (5)")]
     [InlineData("1,0,10,5,20\n", ":1: interval 2 starts (5) before the previous one ends (10); list intervals in increasing order")]
     [InlineData("1,0,1\n2,a,3\n", ":2: interval 1 ('a', '3') is not a pair of numbers ≥ 0")]
-    public void Availability_BadLine_NamesFileAndLine(string text, string expectedSuffix)
+    public void Availability_BadLine_NamesFileAndLine(string text, string expectedSuffix) =>
+        AssertBadLine(text, expectedSuffix, path => new AvailabilityTrace(path, 0));
+
+    private void AssertBadLine(string text, string expectedSuffix, Func<string, IDisposable> open)
     {
         // Arrange
         string path = Write("bad.csv", text);
 
         // Act
-        var error = Assert.Throws<FormatException>(() => new AvailabilityTrace(path, 0));
+        var error = Assert.Throws<FormatException>(() => open(path));
 
         // Assert
         Assert.Equal(path + expectedSuffix, error.Message);

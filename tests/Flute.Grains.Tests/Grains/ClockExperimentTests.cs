@@ -157,18 +157,7 @@ public sealed class ClockExperimentTests(ClusterFixture fixture)
         // Act
         var (uninterrupted, wholeRounds) = await fixture.RunAsync("clock-whole", whole);
         await fixture.RunAsync(id, firstPart);
-        var grain = fixture.Cluster.Client.GetGrain<IExperimentGrain>(id);
-        await grain.ResumeAsync(new ResumeRequest(new ExperimentSpec(id, ConfigJson.Serialize(firstPart), fixture.DataDir), 4, [], null, 0));
-        ExperimentProgress resumed;
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
-        {
-            do
-            {
-                await Task.Delay(20, timeout.Token);
-                resumed = await grain.GetProgressAsync(0);
-            }
-            while (resumed.Status is not (ExperimentStatus.Finished or ExperimentStatus.Failed));
-        }
+        ExperimentProgress resumed = await fixture.ResumeToEndAsync(id, firstPart, totalRounds: 4);
 
         // Assert
         Assert.Equal(ExperimentStatus.Finished, resumed.Status);
@@ -202,18 +191,7 @@ public sealed class FedBuffExperimentTests(ClusterFixture fixture)
         const string id = "fedbuff-resumed";
         FluteConfig firstPart = Config(rounds: 2, dropout: 0.2);
         await fixture.RunAsync(id, firstPart);
-        var grain = fixture.Cluster.Client.GetGrain<IExperimentGrain>(id);
-        await grain.ResumeAsync(new ResumeRequest(new ExperimentSpec(id, ConfigJson.Serialize(firstPart), fixture.DataDir), 4, [], null, 0));
-        ExperimentProgress resumed;
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
-        {
-            do
-            {
-                await Task.Delay(20, timeout.Token);
-                resumed = await grain.GetProgressAsync(0);
-            }
-            while (resumed.Status is not (ExperimentStatus.Finished or ExperimentStatus.Failed));
-        }
+        ExperimentProgress resumed = await fixture.ResumeToEndAsync(id, firstPart, totalRounds: 4);
 
         // Assert: C = 6 dispatched at the first step, then the M = 3 that arrived are replaced.
         Assert.Equal(ExperimentStatus.Finished, first.Status);
