@@ -48,6 +48,20 @@ public sealed record RoundMetrics(
     /// <summary>Simulated attackers among the round's sampled clients; null when attack.type is none.</summary>
     [Id(17)] public int? Attacked { get; init; }
 
+    /// <summary>Virtual seconds the round lasted (devices.clock on; docs/heterogeneity.md); null with the clock off.</summary>
+    [Id(18)] public double? VirtualSeconds { get; init; }
+
+    /// <summary>Virtual seconds since the experiment began, this round included; null with the clock off.</summary>
+    [Id(19)] public double? VirtualTime { get; init; }
+
+    /// <summary>Sampled clients that dropped out (devices.dropout); null with the clock off.</summary>
+    [Id(20)] public int? Dropped { get; init; }
+
+    /// <summary>Sampled clients whose update arrived after the round closed (deadline, over-commitment) and was discarded; null with the clock off.</summary>
+    [Id(21)] public int? Late { get; init; }
+
+    /// <summary>FedBuff: the mean staleness (server steps) of the updates applied in this step; null otherwise.</summary>
+    [Id(22)] public double? Staleness { get; init; }
     /// <summary>Per-client accuracy of the global model on the clients' own test splits (server.client_eval); null when not evaluated.</summary>
     [Id(30)] public ClientAccuracy? ClientAccuracy { get; init; }
 

@@ -119,6 +119,26 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("devices.trace", "0,10,1000\n1,abc,5\n", ":2: samples_per_second 'abc' is not a number > 0")]
+    [InlineData("devices.availability", "0,0,10\n0,20,30\n", ":2: client id 0 after 0: lines must be sorted by client id, one line per client")]
+    public void A_bad_trace_line_exits_2_naming_file_and_line_before_anything_is_written(string key, string text, string expectedSuffix)
+    {
+        // Arrange
+        string trace = Write("trace.csv", text);
+        string config = Path.Combine(FluteProcess.RepositoryRoot, "examples", "mnist-stragglers.yaml");
+
+        // Act
+        var result = FluteProcess.Run(_dir, "run", config, "--set", $"{key}={trace}");
+
+        // Assert
+        Assert.Equal(2, result.ExitCode);
+        string line = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"flute: devices: {trace}{expectedSuffix}", line);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "runs")), "runs/ was written");
+        Assert.False(Directory.Exists(Path.Combine(_dir, ".flute")), ".flute/ (the store) was written");
+    }
+
+    [Theory]
     [InlineData("data.file", "{missing}/clients.flpf", "--set", "data.dataset=partitioned", "--set", "data.file={missing}/clients.flpf", "--set", "data.num_clients=100")]
     [InlineData("data.dir", "{missing}", "--set", "data.dir={missing}")]
     [InlineData("--data-dir", "{missing}", "--data-dir", "{missing}")]

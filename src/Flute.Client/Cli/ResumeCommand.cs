@@ -105,6 +105,7 @@ public static class ResumeCommand
 
         string output = Path.GetFullPath(outDir ?? (fork || source.OutputDirectory.Length == 0 ? Path.Combine("runs", target) : source.OutputDirectory));
         DataFiles.Check(dataDir, proposed);
+        DeviceFiles.Check(proposed);
         IExperimentLock experimentLock = await Locks.AcquireAsync(store, target);
         try
         {

@@ -1,5 +1,6 @@
 using Flute.Core.Configuration;
 using Flute.Core.Data;
+using Flute.Core.Heterogeneity;
 using Flute.Core.Persistence;
 using Flute.Core.Registry;
 using Flute.Grains.Storage;
@@ -23,6 +24,7 @@ public static class RunCommand
     {
         FluteConfig config = ConfigLoader.Load(args.ConfigPath, args.Overrides);
         DataFiles.Check(args.DataDir, config);
+        DeviceFiles.Check(config);
         ClusterTarget? target = args.Cluster.Resolve();
         await using ClusterConnection? cluster = target is null ? null : await ClusterConnection.ConnectAsync(target);
         FluteStorageOptions storage = cluster is null
@@ -122,6 +124,30 @@ internal static class DataFiles
         catch (Exception e) when (e is IOException or InvalidOperationException or InvalidDataException or UnauthorizedAccessException)
         {
             throw new UsageException(e.Message);
+        }
+    }
+}
+
+/// <summary>The virtual clock's trace files (devices.trace, devices.availability).</summary>
+internal static class DeviceFiles
+{
+    /// <summary>
+    /// Reads every line of the trace files once before anything is written, so a missing file or a bad
+    /// line is bad input (exit 2) naming the file and line, not a failed run in the store.
+    /// </summary>
+    public static void Check(FluteConfig config)
+    {
+        try
+        {
+            using DeviceClock? clock = DeviceClock.From(config);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"devices: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"devices: {e.Message}");
         }
     }
 }

@@ -221,6 +221,8 @@ public static class RunSession
             ["error"] = state.Error ?? lockLost,
         };
         // wall_seconds covers data loading and silo start-up, but not a first-use download.
+        // The virtual clock's total (devices.clock on): device time the rounds took, not wall time.
+        if (traffic.VirtualTime is double virtualTime) summary["virtual_time"] = virtualTime;
         summary["wall_seconds"] = Math.Round(ProcessStats.SecondsSinceStart() - plan.FetchSeconds, 3);
         outputs.WriteSummary(summary);
 
@@ -257,9 +259,11 @@ public static class RunSession
         public SortedDictionary<string, long> SiloClients { get; } = new(StringComparer.Ordinal);
         public long ModelBytes;
         public long UpdateBytes;
+        public double? VirtualTime;
 
         public void Add(RoundMetrics m)
         {
+            VirtualTime = m.VirtualTime ?? VirtualTime;
             ModelBytes += m.ModelBytesToSilos ?? 0;
             UpdateBytes += m.UpdateBytesToServer ?? 0;
             foreach (var (silo, n) in m.SiloClients ?? new Dictionary<string, int>())

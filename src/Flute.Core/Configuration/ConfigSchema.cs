@@ -14,7 +14,7 @@ public static partial class ConfigSchema
     private const int PowerlawClientGroup = 10;
 
     /// <summary>Section names in order.</summary>
-    public static IReadOnlyList<string> Sections { get; } = ["experiment", "data", "model", "client", "server", "attack", "silo", "storage"];
+    public static IReadOnlyList<string> Sections { get; } = ["experiment", "data", "model", "client", "server", "attack", "devices", "silo", "storage"];
 
     /// <summary>
     /// Every key, sections in <see cref="Sections"/> order. Within a section, a key whose rule
@@ -173,6 +173,13 @@ public static partial class ConfigSchema
             c => c.Server.ClientTestFraction, (c, v) => c.Server.ClientTestFraction = v, "0 < fraction < 1", "a number above 0 and below 1", v => v > 0 && v < 1),
         Integer("server.personalization_steps", "With server.client_eval on, k > 0 also evaluates each client after k local fine-tuning steps (client.batch_size, client.lr, client.optimizer) from the global model on its training split: metrics.jsonl reports the personalized accuracies beside the global ones. The global model is not changed.",
             c => c.Server.PersonalizationSteps, (c, v) => c.Server.PersonalizationSteps = v, min: 0),
+        IntegerWhere("server.fedbuff_concurrency", "fedbuff: C, clients training at once (each trained when dispatched, its update held until its virtual arrival); other strategies ignore it.",
+            c => c.Server.FedbuffConcurrency, (c, v) => c.Server.FedbuffConcurrency = v, "≥ 1; for fedbuff at most data.num_clients",
+            c => IsFedBuff(c) ? $"an integer from 1 to data.num_clients ({c.Data.NumClients}) for fedbuff" : "an integer ≥ 1",
+            c => c.Server.FedbuffConcurrency >= 1 && (!IsFedBuff(c) || c.Server.FedbuffConcurrency <= c.Data.NumClients)),
+        IntegerWhere("server.fedbuff_buffer", "fedbuff: M, arrivals per server step (one round in metrics); other strategies ignore it.",
+            c => c.Server.FedbuffBuffer, (c, v) => c.Server.FedbuffBuffer = v, "1 to server.fedbuff_concurrency",
+            c => $"an integer from 1 to server.fedbuff_concurrency ({c.Server.FedbuffConcurrency})", c => c.Server.FedbuffBuffer >= 1 && c.Server.FedbuffBuffer <= c.Server.FedbuffConcurrency),
 
         Name("attack.type", "Simulated attack sent by a seeded share of every cohort: none, sign_flip (update × −scale), scale (update × scale) or gaussian (each value drawn from N(0, scale²)).",
             c => c.Attack.Type, (c, v) => c.Attack.Type = v, KnownNames.AttackTypes),
@@ -180,6 +187,37 @@ public static partial class ConfigSchema
             c => c.Attack.Fraction, (c, v) => c.Attack.Fraction = v, "≥ 0 and ≤ 1", "a number ≥ 0 and ≤ 1", v => v is >= 0 and <= 1),
         Number("attack.scale", "The factor of sign_flip and scale, the standard deviation of gaussian.",
             c => c.Attack.Scale, (c, v) => c.Attack.Scale = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
+
+        new ConfigKey("devices.clock", ConfigValueType.Name,
+            "The virtual clock (docs/heterogeneity.md): on gives every client a device (speed, bandwidth), computes when each update would arrive, applies the round policies below and records virtual time in metrics.jsonl; off (default) leaves rounds as they are. server.strategy fedbuff needs it on.",
+            string.Join(", ", KnownNames.OffOn), () => KnownNames.OffOn, false,
+            c => c.Devices.Clock, (c, v) => c.Devices.Clock = (string)v,
+            node => ConfigValues.ParseText(node) is string s && KnownNames.OffOn.Contains(s) ? s : null,
+            c => IsFedBuff(c) ? "on (server.strategy fedbuff runs on the virtual clock)" : $"one of {string.Join(", ", KnownNames.OffOn)}",
+            c => KnownNames.OffOn.Contains(c.Devices.Clock) && (ClockOn(c) || !IsFedBuff(c))),
+        Number("devices.speed_median", "Median training speed of a device, samples per virtual second (speeds are lognormal: median × e^(σ·z)).",
+            c => c.Devices.SpeedMedian, (c, v) => c.Devices.SpeedMedian = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
+        Number("devices.speed_sigma", "σ of the lognormal speed distribution; 0 gives every device the median speed.",
+            c => c.Devices.SpeedSigma, (c, v) => c.Devices.SpeedSigma = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
+        Number("devices.bandwidth_median", "Median link bandwidth of a device, bytes per virtual second, for both the model download and the update upload.",
+            c => c.Devices.BandwidthMedian, (c, v) => c.Devices.BandwidthMedian = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
+        Number("devices.bandwidth_sigma", "σ of the lognormal bandwidth distribution.",
+            c => c.Devices.BandwidthSigma, (c, v) => c.Devices.BandwidthSigma = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
+        TextWhere("devices.trace", "CSV of client_id,samples_per_second,bytes_per_second sorted by client id, read lazily; clients it does not list get the distributions' values.",
+            c => c.Devices.Trace, (c, v) => c.Devices.Trace = v, "a file path; needs devices.clock on", c => ClockNeeded(c, "a file path"), c => c.Devices.Trace.Length == 0 || ClockOn(c)),
+        TextWhere("devices.availability", "CSV of client_id,start,end[,start,end…] (online intervals in virtual seconds) sorted by client id; cohorts are drawn among the clients online when the round starts; unlisted clients are always online.",
+            c => c.Devices.Availability, (c, v) => c.Devices.Availability = v, "a file path; needs devices.clock on", c => ClockNeeded(c, "a file path"), c => c.Devices.Availability.Length == 0 || ClockOn(c)),
+        Number("devices.availability_period", "The availability trace repeats every this many virtual seconds (e.g. 86400 for a daily trace); 0 means its times are absolute.",
+            c => c.Devices.AvailabilityPeriod, (c, v) => c.Devices.AvailabilityPeriod = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
+        NumberWhere("devices.deadline", "Virtual seconds a round waits: updates arriving later are discarded (counted as late); 0 means no deadline.",
+            c => c.Devices.Deadline, (c, v) => c.Devices.Deadline = v, "≥ 0; above 0 needs devices.clock on",
+            c => ClockNeeded(c, "a number ≥ 0"), c => c.Devices.Deadline >= 0 && double.IsFinite(c.Devices.Deadline) && (c.Devices.Deadline == 0 || ClockOn(c))),
+        NumberWhere("devices.over_commit", "Over-commitment x: sample ⌈(1 + x)·K⌉ clients for K = server.clients_per_round and keep the first K updates to arrive; 0 means none.",
+            c => c.Devices.OverCommit, (c, v) => c.Devices.OverCommit = v, "≥ 0; above 0 needs devices.clock on",
+            c => ClockNeeded(c, "a number ≥ 0"), c => c.Devices.OverCommit >= 0 && double.IsFinite(c.Devices.OverCommit) && (c.Devices.OverCommit == 0 || ClockOn(c))),
+        NumberWhere("devices.dropout", "Probability that a sampled client drops out of a round (a seeded draw per round and client; real failures are still retried).",
+            c => c.Devices.Dropout, (c, v) => c.Devices.Dropout = v, "0 to 1; above 0 needs devices.clock on",
+            c => ClockNeeded(c, "a number from 0 to 1"), c => c.Devices.Dropout is >= 0 and <= 1 && (c.Devices.Dropout == 0 || ClockOn(c))),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
@@ -247,6 +285,11 @@ public static partial class ConfigSchema
             throw new ConfigException("experiment.plugins", e.Message);
         }
     }
+    private static bool IsFedBuff(FluteConfig c) => c.Server.Strategy == FedBuff.StrategyName;
+
+    private static bool ClockOn(FluteConfig c) => c.Devices.Clock == "on";
+
+    private static string ClockNeeded(FluteConfig c, string expected) => ClockOn(c) ? expected : $"{expected}, with devices.clock on (it is off)";
 
     private static bool IsPowerlaw(FluteConfig c) => c.Data.Partition == "powerlaw";
 

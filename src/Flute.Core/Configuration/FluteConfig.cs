@@ -12,6 +12,7 @@ public sealed class FluteConfig
     public ClientSection Client { get; set; } = new();
     public ServerSection Server { get; set; } = new();
     public AttackSection Attack { get; set; } = new();
+    public DevicesSection Devices { get; set; } = new();
     public SiloSection Silo { get; set; } = new();
     public StorageSection Storage { get; set; } = new();
 }
@@ -161,6 +162,10 @@ public sealed class ServerSection
     public string Aggregation { get; set; } = "auto";
     /// <summary>server.eval_batch_size: samples per evaluation batch.</summary>
     public int EvalBatchSize { get; set; } = 1000;
+    /// <summary>server.fedbuff_concurrency: FedBuff's C, clients training at once.</summary>
+    public int FedbuffConcurrency { get; set; } = 20;
+    /// <summary>server.fedbuff_buffer: FedBuff's M, arrivals per server step (≤ C).</summary>
+    public int FedbuffBuffer { get; set; } = 10;
 }
 
 /// <summary>The <c>attack</c> section: simulated attackers in every cohort, for robustness experiments.</summary>
@@ -172,6 +177,33 @@ public sealed class AttackSection
     public double Fraction { get; set; }
     /// <summary>attack.scale: the factor of sign_flip and scale, the standard deviation of gaussian (≥ 0).</summary>
     public double Scale { get; set; } = 1.0;
+}
+
+/// <summary>The <c>devices</c> section: the virtual clock of simulated devices and the round policies it drives (docs/heterogeneity.md).</summary>
+public sealed class DevicesSection
+{
+    /// <summary>devices.clock: off | on.</summary>
+    public string Clock { get; set; } = "off";
+    /// <summary>devices.speed_median: median training speed, samples per virtual second.</summary>
+    public double SpeedMedian { get; set; } = 50;
+    /// <summary>devices.speed_sigma: σ of the lognormal speed distribution (0 = every device at the median).</summary>
+    public double SpeedSigma { get; set; } = 0.8;
+    /// <summary>devices.bandwidth_median: median link bandwidth, bytes per virtual second.</summary>
+    public double BandwidthMedian { get; set; } = 1_000_000;
+    /// <summary>devices.bandwidth_sigma: σ of the lognormal bandwidth distribution.</summary>
+    public double BandwidthSigma { get; set; } = 0.8;
+    /// <summary>devices.trace: CSV of client_id,samples_per_second,bytes_per_second; empty = none.</summary>
+    public string Trace { get; set; } = "";
+    /// <summary>devices.availability: CSV of client_id,start,end[,start,end…]; empty = always online.</summary>
+    public string Availability { get; set; } = "";
+    /// <summary>devices.availability_period: the availability trace repeats every this many virtual seconds; 0 = absolute times.</summary>
+    public double AvailabilityPeriod { get; set; }
+    /// <summary>devices.deadline: virtual seconds after which an update is discarded; 0 = none.</summary>
+    public double Deadline { get; set; }
+    /// <summary>devices.over_commit: x, sample ⌈(1 + x)·K⌉ and keep the first K.</summary>
+    public double OverCommit { get; set; }
+    /// <summary>devices.dropout: probability that a sampled client drops out of a round.</summary>
+    public double Dropout { get; set; }
 }
 
 /// <summary>The <c>silo</c> section: trainer threads per silo; changes speed, not results (for a fixed threads_per_trainer).</summary>

@@ -30,6 +30,8 @@ public static class KnownNames
 
     /// <summary>data.text_clients: what one client of a text data set (sotu) is.</summary>
     public static string[] TextClients { get; } = ["president", "speech"];
+    /// <summary>devices.clock: the virtual clock of simulated devices (docs/heterogeneity.md).</summary>
+    public static string[] OffOn { get; } = ["off", "on"];
 
     /// <summary>silo.compute: how libtorch picks its CPU kernels (docs/reproducibility.md).</summary>
     public static string[] ComputeModes { get; } = ["native", "portable"];

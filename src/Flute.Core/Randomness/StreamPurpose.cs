@@ -24,6 +24,12 @@ public enum StreamPurpose : ulong
     AttackNoise = 12,
     /// <summary>Whether DGA defers a client's update to the next round (its stale_prob option).</summary>
     StaleUpdate = 13,
+    /// <summary>A client's simulated device (compute speed, bandwidth) when no trace lists it, keyed per client (round -1).</summary>
+    DeviceProfile = 14,
+    /// <summary>Whether a sampled client drops out of a round (devices.dropout), keyed per (round, client).</summary>
+    ClientDropout = 15,
+    /// <summary>The candidate order of a cohort drawn among the clients available at the round's virtual start (devices.availability).</summary>
+    Availability = 16,
     /// <summary>Which of a client's samples form its own test split for per-client evaluation (server.client_eval), keyed per client.</summary>
     ClientTestSplit = 23,
     /// <summary>The data order of a client's personalization steps before it is evaluated (server.personalization_steps).</summary>

@@ -105,6 +105,8 @@ public static class Components
             c => new QFfl(new QFflOptions(c.Server.QfflLipschitz > 0 ? c.Server.QfflLipschitz : 1 / c.Client.Lr, c.Server.QfflQ)));
         registry.Register(Scaffold.StrategyName, "SCAFFOLD (Karimireddy et al. 2020): control variates correct client drift; uniform mean; client state in the client state store.",
             c => new Scaffold(c.Data.NumClients));
+        registry.Register(FedBuff.StrategyName, "FedBuff (Nguyen et al. 2022): asynchronous; server.fedbuff_concurrency clients train at once on the virtual clock, a step every server.fedbuff_buffer arrivals weighted by 1/√(1 + staleness); buffered.",
+            c => new FedBuff(new FedBuffOptions(c.Server.FedbuffConcurrency, c.Server.FedbuffBuffer)));
         return registry;
     }
 

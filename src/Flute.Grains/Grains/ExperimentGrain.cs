@@ -3,6 +3,7 @@ using Flute.Core.Aggregation;
 using Flute.Core.Attacks;
 using Flute.Core.Codecs;
 using Flute.Core.Configuration;
+using Flute.Core.Heterogeneity;
 using Flute.Core.Persistence;
 using Flute.Core.Sampling;
 using Flute.Core.ServerOptimizers;
@@ -108,6 +109,7 @@ public sealed partial class ExperimentGrain(
     private RoundEvaluator? _evaluator;
     private ClientEvaluator? _clientEvaluator;
     private ModelServer? _server;
+    private RoundClock? _clock;
     private int _totalRounds;
     private int _committed;
     private int _resumedFrom;
@@ -180,7 +182,8 @@ public sealed partial class ExperimentGrain(
         Server.Publish(_version, _weights, _strategy.VersionState.Span);
         // Round 0's metrics are the initial model's evaluation, so every run shows what training
         // improved on. Evaluation reads the published weights and changes no bits.
-        _metrics.Add(await EvaluateInitialModelAsync(context));
+        RoundMetrics initial = await EvaluateInitialModelAsync(context);
+        _metrics.Add(_clock is null ? initial : initial with { VirtualSeconds = 0, VirtualTime = 0 });
         // Round 0 (the initial weights) is committed before round 1 runs, so a crash at any later
         // moment has a committed round to resume from.
         await CommitAsync(0, ExperimentStatus.Running);
@@ -236,6 +239,7 @@ public sealed partial class ExperimentGrain(
         // cluster whose grain stayed active): the checkpoint's history replaces what it remembers.
         _metrics.Clear();
         _metrics.AddRange(history);
+        _clock?.Restore(history);
         _committed = _metrics.Count;
         _roundsStartTicks = 0;
         _evalSecondsTotal = 0;
@@ -292,6 +296,8 @@ public sealed partial class ExperimentGrain(
         _strategy = context.Strategy;
         _serverStep = ServerStep.From(config);
         _aggregator = new RoundAggregator(_strategy, context.Layout.ParameterCount);
+        _clock?.Dispose();
+        _clock = RoundClock.From(config);
         _spec = spec;
         _context = context;
         _totalRounds = totalRounds;
@@ -414,7 +420,10 @@ public sealed partial class ExperimentGrain(
         long started = Stopwatch.GetTimestamp();
         if (round == 1 || _roundsStartTicks == 0) _roundsStartTicks = started;
 
-        long[] cohort = CohortSampler.Sample(context.Data.Population, config.Server.ClientsPerRound, config.Experiment.Seed, round);
+        // With the virtual clock the round is planned before anyone trains: dropouts and updates that
+        // would arrive late are never trained (their updates would be discarded anyway).
+        (long[] sampled, RoundPlan plan)? clocked = _clock?.PlanRound(context, round);
+        long[] cohort = clocked?.plan.Kept ?? CohortSampler.Sample(context.Data.Population, config.Server.ClientsPerRound, config.Experiment.Seed, round);
         int clusterTrainers = await Cluster.TrainersAsync();
         // Buffered strategies need every update here; only a weighted sum may be folded on silos.
         bool foldOnSilos = !_aggregator.IsBuffered
@@ -462,7 +471,7 @@ public sealed partial class ExperimentGrain(
         }
         _roundsSeconds = Stopwatch.GetElapsedTime(_roundsStartTicks).TotalSeconds - _evalSecondsTotal;
 
-        var metrics = new RoundMetrics(round, cohort.Length, tally.Folded, tally.MeanLoss, seconds,
+        var metrics = new RoundMetrics(round, clocked?.sampled.Length ?? cohort.Length, tally.Folded, tally.MeanLoss, seconds,
             eval?.Seconds, eval?.TestAccuracy, eval?.TestLoss, tally.Rejected, tally.Retries)
         {
             ValidationAccuracy = eval?.ValidationAccuracy,
@@ -476,6 +485,7 @@ public sealed partial class ExperimentGrain(
             ClientAccuracy = clientAccuracy,
             PersonalizedAccuracy = personalizedAccuracy,
         };
+        if (clocked is { } c) metrics = _clock!.Record(metrics, c.plan, _strategy);
         // Visible to GetProgressAsync only once committed (CommitAsync).
         _metrics.Add(metrics);
         LogRound(logger, context.ExperimentId, round, tally.Folded, tally.MeanLoss);
@@ -513,6 +523,9 @@ public sealed partial class ExperimentGrain(
     private void ReleaseSiloCaches()
     {
         string id = this.GetPrimaryKeyString();
+        // The trace files stay open while the experiment runs; a resume opens them again.
+        _clock?.Dispose();
+        _clock = null;
         contexts.Remove(id);
         models.Remove(id);
         ServiceProvider.GetService<MemoryClientStateStore>()?.Remove(id);

@@ -24,6 +24,12 @@ public static class MetricsJson
             if (m.Rejected > 0) json.WriteNumber("rejected", m.Rejected);
             if (m.Retries > 0) json.WriteNumber("retries", m.Retries);
             if (m.Attacked is int attacked) json.WriteNumber("attacked", attacked);
+            // Virtual times are written in full (shortest round-trip form): a resume reads the clock back from here.
+            if (m.VirtualSeconds is double vs) json.WriteNumber("virtual_seconds", vs);
+            if (m.VirtualTime is double vt) json.WriteNumber("virtual_time", vt);
+            if (m.Dropped is int dropped) json.WriteNumber("dropped", dropped);
+            if (m.Late is int late) json.WriteNumber("late", late);
+            if (m.Staleness is double staleness) json.WriteNumber("staleness", staleness);
             if (m.EvalSeconds is double e) json.WriteNumber("eval_seconds", Math.Round(e, 6));
             if (m.TestAccuracy is double a) WriteNumber(json, "test_accuracy", a);
             if (m.TestLoss is double l) WriteNumber(json, "test_loss", l);
@@ -78,6 +84,11 @@ public static class MetricsJson
                 Attacked = o.TryGetProperty("attacked", out JsonElement attacked) ? attacked.GetInt32() : null,
                 ClientAccuracy = ReadSpread(o, "client_acc"),
                 PersonalizedAccuracy = ReadSpread(o, "personalized_acc"),
+                VirtualSeconds = Number(o, "virtual_seconds"),
+                VirtualTime = Number(o, "virtual_time"),
+                Dropped = o.TryGetProperty("dropped", out JsonElement dropped) ? dropped.GetInt32() : null,
+                Late = o.TryGetProperty("late", out JsonElement late) ? late.GetInt32() : null,
+                Staleness = Number(o, "staleness"),
             };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)

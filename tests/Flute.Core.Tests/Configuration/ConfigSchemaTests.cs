@@ -35,7 +35,9 @@ public sealed class ConfigSchemaTests
             (string text, object value) = NonDefault(key);
 
             // Act
-            FluteConfig c = ConfigLoader.LoadText("experiment:\n  rounds: 2\n", "k.yaml", [$"{key.Path}={text}"]);
+            // The devices policies are only valid with the clock on.
+            string[] needs = key.Section == "devices" && key.Path != "devices.clock" ? ["devices.clock=on"] : [];
+            FluteConfig c = ConfigLoader.LoadText("experiment:\n  rounds: 2\n", "k.yaml", [.. needs, $"{key.Path}={text}"]);
 
             // Assert: read back through reflection, not through the schema's own getter.
             Assert.Equal(value, PropertyValue(c, key.Path));
@@ -59,6 +61,7 @@ public sealed class ConfigSchemaTests
             ["server.aggregation"] = KnownNames.Aggregations,
             ["server.client_eval"] = KnownNames.ClientEvaluations,
             ["attack.type"] = KnownNames.AttackTypes,
+            ["devices.clock"] = KnownNames.OffOn,
             ["silo.compute"] = KnownNames.ComputeModes,
             ["storage.provider"] = KnownNames.StorageProviders,
             ["storage.best_metric"] = KnownNames.BestMetrics,
@@ -162,6 +165,8 @@ public sealed class ConfigSchemaTests
         "experiment.plugins" => ("' , '", ""),
         "data.dir" => ("some/dir", "some/dir"),
         "data.file" => ("some/file", "some/file"),
+        "devices.trace" or "devices.availability" => ("some/trace.csv", "some/trace.csv"),
+        "devices.clock" => ("on", "on"),
         "data.partition" => ("shards", "shards"),
         "model.name" => ("cnn", "cnn"),
         "storage.dir" => ("some/store", "some/store"),

@@ -49,6 +49,9 @@ public sealed class DeterministicRandomKnownAnswerTests
             [StreamPurpose.AttackSelection] = 11,
             [StreamPurpose.AttackNoise] = 12,
             [StreamPurpose.StaleUpdate] = 13,
+            [StreamPurpose.DeviceProfile] = 14,
+            [StreamPurpose.ClientDropout] = 15,
+            [StreamPurpose.Availability] = 16,
             [StreamPurpose.ClientTestSplit] = 23,
             [StreamPurpose.Personalization] = 24,
         };

@@ -65,6 +65,20 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Resumes a stopped experiment to <paramref name="totalRounds"/> and polls it until it finishes or fails (3 minutes at most); the progress holds every round.</summary>
+    public async Task<ExperimentProgress> ResumeToEndAsync(string id, FluteConfig config, int totalRounds)
+    {
+        var grain = Cluster.Client.GetGrain<IExperimentGrain>(id);
+        await grain.ResumeAsync(new ResumeRequest(new ExperimentSpec(id, ConfigJson.Serialize(config), DataDir), totalRounds, [], null, 0));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (true)
+        {
+            await Task.Delay(20, timeout.Token);
+            ExperimentProgress progress = await grain.GetProgressAsync(0);
+            if (progress.Status is ExperimentStatus.Finished or ExperimentStatus.Failed) return progress;
+        }
+    }
+
     public static FluteConfig SmallConfig(ulong seed = 7, int rounds = 3)
     {
         var config = ConfigLoader.LoadText($"""

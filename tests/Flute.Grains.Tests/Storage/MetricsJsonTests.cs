@@ -87,6 +87,27 @@ public sealed class MetricsJsonTests
     }
 
     [Fact]
+    public void Virtual_clock_fields_round_trip_exactly_and_are_absent_with_the_clock_off()
+    {
+        // Arrange: a virtual time whose shortest round-trip form has 17 digits (a resume reads the clock back from it).
+        var off = new RoundMetrics(1, 10, 10, 0.5, 0.2, null, null, null, 0, 0);
+        var on = off with { VirtualSeconds = 0.1 + 0.2, VirtualTime = 17.814136245023484, Dropped = 1, Late = 0 };
+
+        // Act
+        string offLine = MetricsJson.Line(off), onLine = MetricsJson.Line(on);
+        RoundMetrics parsed = MetricsJson.Parse(onLine);
+
+        // Assert
+        Assert.DoesNotContain("virtual", offLine, StringComparison.Ordinal);
+        Assert.Contains("\"virtual_seconds\":0.30000000000000004", onLine, StringComparison.Ordinal);
+        Assert.Equal(0.1 + 0.2, parsed.VirtualSeconds);
+        Assert.Equal(17.814136245023484, parsed.VirtualTime);
+        Assert.Equal(1, parsed.Dropped);
+        Assert.Equal(0, parsed.Late);
+        Assert.Null(MetricsJson.Parse(offLine).VirtualTime);
+    }
+
+    [Fact]
     public void A_line_cut_by_a_crash_is_a_format_error()
     {
         Assert.Throws<FormatException>(() => MetricsJson.Parse("{\"round\":3,\"sam"));
