@@ -35,9 +35,16 @@ fi
 
 # The Azure-backend tests find the emulator through FLUTE_TEST_AZURITE (without it their fixture
 # starts its own); one instance for the whole run is cheaper.
+# Its own state directory, so two test runs on one machine (or a developer's own Azurite) never
+# share an emulator: the first to finish would stop the other's (seen as "Connection refused").
+own_state=""
+if [[ -z "${FLUTE_AZURITE_STATE:-}" ]]; then
+  own_state=$(mktemp -d -t flute-test-azurite.XXXXXX)
+  export FLUTE_AZURITE_STATE="$own_state"
+fi
 azurite_env=$(deploy/azurite.sh start --print-env)
 eval "$azurite_env"
-trap 'deploy/azurite.sh stop >/dev/null 2>&1 || true' EXIT
+trap 'deploy/azurite.sh stop >/dev/null 2>&1 || true; [[ -z "$own_state" ]] || rm -rf -- "$own_state"' EXIT
 
 log=$(mktemp -t flute-test.XXXXXX.log)
 set +e
