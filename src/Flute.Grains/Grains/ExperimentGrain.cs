@@ -401,6 +401,7 @@ public sealed partial class ExperimentGrain(
             round, status, _totalRounds, _version, _weights, ModelSha256(),
             _serverStep.Optimizer.ExportState(), _strategy.ExportState(), _metrics,
             _bestRound, _bestValue, _context!.Config.Storage.SnapshotEvery));
+        FluteMeter.RecordCommitted(this.GetPrimaryKeyString(), _metrics.Skip(_committed));
         _committed = _metrics.Count;
     }
 

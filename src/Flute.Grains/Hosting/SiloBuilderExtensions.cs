@@ -35,6 +35,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<PartialAggregates>();
         // Tests register their own (recording) crash points; a process reads FLUTE_CRASH_AT.
         services.TryAddSingleton(_ => CrashPoints.FromEnvironment());
+        services.AddFluteTelemetry();
         return services;
     }
 }
