@@ -13,9 +13,9 @@ public static class FluteCli
 
         commands:
           run CONFIG [--id ID] [--out DIR] [--seed N] [--data-dir DIR] [--set key.path=value ...]
-                     [--cluster local|CONNECTION [--cluster-id ID]] [--portable] [--strict-fingerprint]
+                     [--cluster local|CONNECTION [--cluster-id ID]] [--portable] [--strict-fingerprint] [--tensorboard]
                      run an experiment on an embedded in-process silo (or on a silo cluster), committing every round
-          resume ID [--rounds N] [--config FILE] [--set k=v ...] [--force-config] [--strict-fingerprint]
+          resume ID [--rounds N] [--config FILE] [--set k=v ...] [--force-config] [--strict-fingerprint] [--tensorboard]
           resume ID --from-round R --id NEW
                      continue from the last committed round, or start NEW from a kept round of ID
           pause ID [--no-wait]

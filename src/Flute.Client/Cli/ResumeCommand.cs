@@ -17,7 +17,7 @@ public static class ResumeCommand
     {
         string? id = null, newId = null, configPath = null, outDir = null, dataDir = null;
         int? rounds = null, fromRound = null;
-        bool force = false, strict = false;
+        bool force = false, strict = false, tensorBoard = false;
         var overrides = new List<string>();
         var storageArgs = new StorageArguments();
         var clusterArgs = new ClusterArguments();
@@ -34,6 +34,7 @@ public static class ResumeCommand
                 case "--set": overrides.Add(OptionValues.Next(args, ref i)); break;
                 case "--force-config": force = true; break;
                 case "--strict-fingerprint": strict = true; break;
+                case "--tensorboard": tensorBoard = true; break;
                 case "--out": outDir = OptionValues.Next(args, ref i); break;
                 case "--data-dir": dataDir = OptionValues.Next(args, ref i); break;
                 default:
@@ -120,6 +121,7 @@ public static class ResumeCommand
             {
                 Cluster = cluster,
                 ClusterEcho = clusterArgs.Echo(),
+                TensorBoard = tensorBoard,
             });
         }
         finally

@@ -18,6 +18,9 @@ public sealed record RunArguments(
     /// <summary>--strict-fingerprint: refuse (exit 2) instead of warning when a silo's compute fingerprint differs.</summary>
     public bool StrictFingerprint { get; init; }
 
+    /// <summary>--tensorboard: also write TensorBoard event files under the run directory's tensorboard/.</summary>
+    public bool TensorBoard { get; init; }
+
     public static RunArguments Parse(ReadOnlySpan<string> args)
     {
         string? config = null, id = null, outDir = null, dataDir = null;
@@ -25,7 +28,7 @@ public sealed record RunArguments(
         var overrides = new List<string>();
         var storage = new StorageArguments();
         var cluster = new ClusterArguments();
-        bool strict = false;
+        bool strict = false, tensorBoard = false;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -38,6 +41,7 @@ public sealed record RunArguments(
                 case "--set": overrides.Add(OptionValues.Next(args, ref i)); break;
                 case "--portable": overrides.Add("silo.compute=portable"); break;
                 case "--strict-fingerprint": strict = true; break;
+                case "--tensorboard": tensorBoard = true; break;
                 case "--seed":
                     string s = OptionValues.Next(args, ref i);
                     seed = ulong.TryParse(s, out ulong v) ? v : throw new UsageException($"--seed: expected a non-negative integer, found '{s}'");
@@ -51,7 +55,7 @@ public sealed record RunArguments(
         }
         if (config is null) throw new UsageException("run: missing CONFIG (e.g. flute run examples/mnist-cnn.yaml)");
         if (seed is ulong n) overrides.Insert(0, $"experiment.seed={n}");
-        return new RunArguments(config, id, outDir, seed, dataDir, overrides, storage) { Cluster = cluster, StrictFingerprint = strict };
+        return new RunArguments(config, id, outDir, seed, dataDir, overrides, storage) { Cluster = cluster, StrictFingerprint = strict, TensorBoard = tensorBoard };
     }
 }
 

@@ -38,7 +38,7 @@ public static class RunCommand
         string outDir = Path.GetFullPath(args.OutDir ?? Path.Combine("runs", id));
         Console.WriteLine($"experiment {id} -> {Path.GetRelativePath(Environment.CurrentDirectory, outDir)} (store: {RunSession.StoreDescription(storage)}{(target is null ? "" : $", {target.Describe()}")})");
         var run = new NewRun(config, id, outDir, storage, args.Storage, fingerprint, args.DataDir);
-        return await RunNewAsync(run, plan => plan with { Cluster = cluster, ClusterEcho = args.Cluster.Echo() });
+        return await RunNewAsync(run, plan => plan with { Cluster = cluster, ClusterEcho = args.Cluster.Echo(), TensorBoard = args.TensorBoard });
     }
 
     /// <summary>

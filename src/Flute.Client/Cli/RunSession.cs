@@ -33,6 +33,9 @@ public sealed record SessionPlan(
 
     /// <summary>Where the session's progress and result lines go (standard output unless a sweep labels them).</summary>
     public TextWriter Output { get; init; } = Console.Out;
+
+    /// <summary>Also write every round's metrics as TensorBoard scalars under the run directory's tensorboard/ (--tensorboard).</summary>
+    public bool TensorBoard { get; init; }
 }
 
 /// <summary>
@@ -163,6 +166,7 @@ public static class RunSession
         var traffic = new TrafficTotals();
         foreach (var m in history ?? []) traffic.Add(m);
 
+        TensorBoardLog? tensorBoard = plan.TensorBoard ? new TensorBoardLog(Path.Combine(spec.OutputDirectory, "tensorboard")) : null;
         using var pause = new PauseSignals(() => _ = experiment.PauseAsync());
         ExperimentProgress state;
         string? lockLost = null;
@@ -172,6 +176,7 @@ public static class RunSession
             foreach (var round in state.NewRounds)
             {
                 outputs.Append(round);
+                tensorBoard?.Write(round);
                 progress.Print(round);
                 traffic.Add(round);
             }
