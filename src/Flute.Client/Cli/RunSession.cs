@@ -150,7 +150,8 @@ public static class RunSession
         string id = spec.ExperimentId;
         FluteConfig config = plan.Config;
         bool cluster = plan.Cluster is not null;
-        var progress = new ProgressPrinter(plan.Output, plan.TotalRounds);
+        // On a terminal the round lines go through Spectre.Console, above its live bar.
+        var progress = new ProgressPrinter(LiveProgress.Enabled(plan.Output) ? new AnsiLineWriter() : plan.Output, plan.TotalRounds);
         int seen = 0;
         IReadOnlyList<RoundMetrics>? history = null;
         if (plan.IsResume)
@@ -168,27 +169,31 @@ public static class RunSession
 
         TensorBoardLog? tensorBoard = plan.TensorBoard ? new TensorBoardLog(Path.Combine(spec.OutputDirectory, "tensorboard")) : null;
         using var pause = new PauseSignals(() => _ = experiment.PauseAsync());
-        ExperimentProgress state;
         string? lockLost = null;
-        while (true)
+        // On a terminal a live bar sits under the round lines (LiveProgress); the lines are the same.
+        ExperimentProgress state = await LiveProgress.RunAsync(plan.Output, plan.TotalRounds, seen > 0 ? history![^1].Round : 0, async live =>
         {
-            state = await ProgressAsync(experiment, seen, cluster);
-            foreach (var round in state.NewRounds)
+            while (true)
             {
-                outputs.Append(round);
-                tensorBoard?.Write(round);
-                progress.Print(round);
-                traffic.Add(round);
+                ExperimentProgress now = await ProgressAsync(experiment, seen, cluster);
+                foreach (var round in now.NewRounds)
+                {
+                    outputs.Append(round);
+                    tensorBoard?.Write(round);
+                    progress.Print(round);
+                    traffic.Add(round);
+                    live(round, traffic.SiloClients.Count);
+                }
+                seen += now.NewRounds.Count;
+                if (now.Status is not ExperimentStatus.Running) return now;
+                if (plan.Lock?.Lost is { IsCompleted: true } lost)
+                {
+                    lockLost = await lost;
+                    return now;
+                }
+                await Task.Delay(PollInterval);
             }
-            seen += state.NewRounds.Count;
-            if (state.Status is not ExperimentStatus.Running) break;
-            if (plan.Lock?.Lost is { IsCompleted: true } lost)
-            {
-                lockLost = await lost;
-                break;
-            }
-            await Task.Delay(PollInterval);
-        }
+        });
 
         RoundMetrics? lastEval = progress.LastEvaluated;
         var summary = new Dictionary<string, object?>
