@@ -48,6 +48,21 @@ public static class FluteCli
         docs: README.md, docs/cli.md, docs/configuration.md
         """;
 
+    /// <summary>The usage lines of one command (its synopsis and description), or null for an unknown command.</summary>
+    internal static string? CommandHelp(string command)
+    {
+        var lines = new List<string>();
+        bool inside = false;
+        foreach (string line in Usage.Split('\n'))
+        {
+            bool commandLine = line.StartsWith("  ", StringComparison.Ordinal) && !line.StartsWith("   ", StringComparison.Ordinal);
+            if (commandLine) inside = line.TrimStart().Split(' ')[0] == command;
+            else if (line.Trim().Length == 0 || !line.StartsWith("   ", StringComparison.Ordinal)) inside = false;
+            if (inside) lines.Add(line.TrimEnd());
+        }
+        return lines.Count == 0 ? null : $"usage: flute {string.Join('\n', lines).TrimStart()}\n\nstorage options, exit codes: flute --help; details: docs/cli.md";
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
         FluteComponents.EnsureRegistered();
@@ -59,6 +74,13 @@ public static class FluteCli
                 Console.WriteLine();
                 Console.Write(ComponentsHelp());
                 return args.Length == 0 ? ExitCodes.BadInput : ExitCodes.Ok;
+            }
+            // Every command answers --help (or -h) with its lines of the usage; plot, compare and sweep have their own.
+            if (args.Length > 1 && args[0] is not ("plot" or "compare" or "sweep") && args.Skip(1).Any(a => a is "--help" or "-h")
+                && CommandHelp(args[0]) is string help)
+            {
+                Console.WriteLine(help);
+                return ExitCodes.Ok;
             }
             return args[0] switch
             {
