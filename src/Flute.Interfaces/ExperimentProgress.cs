@@ -47,6 +47,12 @@ public sealed record RoundMetrics(
 
     /// <summary>Simulated attackers among the round's sampled clients; null when attack.type is none.</summary>
     [Id(17)] public int? Attacked { get; init; }
+
+    /// <summary>
+    /// Bytes of encoded update data the round's clients produced (client.codec's encoded size × clients that
+    /// sent an update, folded or rejected), whether or not they crossed the network (per-silo folding).
+    /// </summary>
+    [Id(30)] public long? ClientUpdateBytes { get; init; }
 }
 
 /// <summary>Where an experiment stands, with the metrics of rounds the caller has not seen yet.</summary>

@@ -103,6 +103,8 @@ public static partial class ConfigSchema
         NumberWhere("client.lr_min", "Client learning rate of the last round under the cosine schedule.",
             c => c.Client.LrMin, (c, v) => c.Client.LrMin = v, "≥ 0 and ≤ client.lr",
             c => $"a number ≥ 0 and ≤ client.lr ({ConfigValues.Format(c.Client.Lr)})", c => c.Client.LrMin >= 0 && c.Client.LrMin <= c.Client.Lr),
+        Text("client.codec", "How each client encodes its update for the fold: float32 (exact, default), float16, bfloat16, or quant:N (unbiased stochastic N-bit quantization, N = 1..8, per bucket of 1024 values). The payload names its codec; the fold decodes by that name.",
+            c => c.Client.Codec, (c, v) => c.Client.Codec = v, "float32, float16, bfloat16, quant:1 .. quant:8", "a registered codec (float32, float16, bfloat16, quant:N with N = 1..8)", IsCodec),
 
         Component("server.strategy", "Aggregation strategy.",
             c => c.Server.Strategy, (c, v) => c.Server.Strategy = v, () => Components.Strategies),
@@ -305,6 +307,19 @@ public static partial class ConfigSchema
         string allowed, Func<FluteConfig, string> expected, Func<FluteConfig, bool> isValid) =>
         new(path, ConfigValueType.Text, description, allowed, null, false,
             c => get(c), (c, v) => set(c, (string)v), ConfigValues.ParseText, expected, isValid);
+
+    private static bool IsCodec(string name)
+    {
+        try
+        {
+            Codecs.CodecRegistry.Get(name);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     [GeneratedRegex(@"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex ExperimentName();

@@ -90,6 +90,8 @@ public sealed class ClientSection
     public int LrStepRounds { get; set; } = 10;
     /// <summary>client.lr_min: final rate of the cosine schedule, in [0, client.lr].</summary>
     public double LrMin { get; set; }
+    /// <summary>client.codec: how a client encodes its update (float32, float16, bfloat16, quant:N); see docs/extending/06-codec.md.</summary>
+    public string Codec { get; set; } = "float32";
     /// <summary>client.batch_size: samples per local step.</summary>
     public int BatchSize { get; set; } = 32;
     /// <summary>client.local_epochs: passes over the client's data per round.</summary>

@@ -24,4 +24,6 @@ public enum StreamPurpose : ulong
     AttackNoise = 12,
     /// <summary>Whether DGA defers a client's update to the next round (its stale_prob option).</summary>
     StaleUpdate = 13,
+    /// <summary>The stochastic rounding of a client's update by a quantizing codec (client.codec quant:N), keyed per (round, client).</summary>
+    QuantizationRounding = 19,
 }

@@ -121,6 +121,8 @@ public sealed partial class ExperimentGrain(
     private IStrategy _strategy = null!;
     private ServerStep _serverStep = null!;
     private RoundAggregator _aggregator = null!;
+    /// <summary>Encoded bytes of one client's update under client.codec (the metric client_update_bytes per client).</summary>
+    private int _updateEncodedBytes;
     private float[] _weights = [];
     private float[] _step = [];
     private long _version;
@@ -282,6 +284,7 @@ public sealed partial class ExperimentGrain(
         _strategy = context.Strategy;
         _serverStep = ServerStep.From(config);
         _aggregator = new RoundAggregator(_strategy, context.Layout.ParameterCount);
+        _updateEncodedBytes = CodecRegistry.Get(context.Config.Client.Codec).EncodedSize(_strategy.UpdateLength(context.Layout.ParameterCount));
         _spec = spec;
         _context = context;
         _totalRounds = totalRounds;
@@ -451,6 +454,7 @@ public sealed partial class ExperimentGrain(
             AliveAfter = collected.AliveAfter ?? activity.AliveOf(context.ExperimentId),
             ModelBytesToSilos = Server.BytesServed - modelBytesBefore,
             UpdateBytesToServer = collected.UpdateBytes,
+            ClientUpdateBytes = (long)(tally.Folded + tally.Rejected) * _updateEncodedBytes,
             SiloClients = collected.SiloClients,
             Attacked = attack.IsActive ? attackers.Length : null,
         };

@@ -76,6 +76,7 @@ public sealed class ConfigErrorTests
             "expected a number ≥ 0 and ≤ server.lr (0.01), found 0.05" },
         { "unknown client optimizer", Rounds + "client:\n  optimizer: adamw\n", [], "client.optimizer", "expected one of sgd, adam, found \"adamw\"" },
         { "cosine minimum above the client rate", Rounds + "client:\n  lr: 0.1\n  lr_min: 0.2\n", [], "client.lr_min", "expected a number ≥ 0 and ≤ client.lr (0.1), found 0.2" },
+        { "quantizer wider than 8 bits", Rounds, ["client.codec=quant:9"], "client.codec", "expected a registered codec (float32, float16, bfloat16, quant:N with N = 1..8), found \"quant:9\"" },
         { "client momentum of one", Rounds, ["client.momentum=1"], "client.momentum", "expected a number ≥ 0 and < 1, found 1" },
         { "negative gradient norm bound", Rounds, ["client.max_grad_norm=-1"], "client.max_grad_norm", "expected a number ≥ 0, found -1" },
         { "unknown server schedule", Rounds, ["server.lr_schedule=linear"], "server.lr_schedule", "expected one of constant, step, exponential, cosine, found \"linear\"" },

@@ -49,6 +49,7 @@ public sealed class DeterministicRandomKnownAnswerTests
             [StreamPurpose.AttackSelection] = 11,
             [StreamPurpose.AttackNoise] = 12,
             [StreamPurpose.StaleUpdate] = 13,
+            [StreamPurpose.QuantizationRounding] = 19,
         };
 
         // Act
