@@ -53,6 +53,12 @@ public sealed record RoundMetrics(
     /// sent an update, folded or rejected), whether or not they crossed the network (per-silo folding).
     /// </summary>
     [Id(30)] public long? ClientUpdateBytes { get; init; }
+
+    /// <summary>Central DP (server.strategy dpfedavg): ε spent after this round, at <see cref="Delta"/>; null otherwise.</summary>
+    [Id(31)] public double? Epsilon { get; init; }
+
+    /// <summary>The δ of <see cref="Epsilon"/> (privacy.delta).</summary>
+    [Id(32)] public double? Delta { get; init; }
 }
 
 /// <summary>Where an experiment stands, with the metrics of rounds the caller has not seen yet.</summary>

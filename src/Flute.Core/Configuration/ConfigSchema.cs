@@ -14,7 +14,7 @@ public static partial class ConfigSchema
     private const int PowerlawClientGroup = 10;
 
     /// <summary>Section names in order.</summary>
-    public static IReadOnlyList<string> Sections { get; } = ["experiment", "data", "model", "client", "server", "attack", "silo", "storage"];
+    public static IReadOnlyList<string> Sections { get; } = ["experiment", "data", "model", "client", "server", "attack", "privacy", "silo", "storage"];
 
     /// <summary>
     /// Every key, sections in <see cref="Sections"/> order. Within a section, a key whose rule
@@ -172,6 +172,15 @@ public static partial class ConfigSchema
             c => c.Attack.Fraction, (c, v) => c.Attack.Fraction = v, "≥ 0 and ≤ 1", "a number ≥ 0 and ≤ 1", v => v is >= 0 and <= 1),
         Number("attack.scale", "The factor of sign_flip and scale, the standard deviation of gaussian.",
             c => c.Attack.Scale, (c, v) => c.Attack.Scale = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
+
+        Number("privacy.clip_norm", "server.strategy dpfedavg: every client scales its update to this L2 norm C before sending.",
+            c => c.Privacy.ClipNorm, (c, v) => c.Privacy.ClipNorm = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
+        Number("privacy.noise_multiplier", "server.strategy dpfedavg: z; Gaussian noise of standard deviation z·C is added once to the round's summed update.",
+            c => c.Privacy.NoiseMultiplier, (c, v) => c.Privacy.NoiseMultiplier = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
+        Number("privacy.delta", "server.strategy dpfedavg: δ of the (ε, δ) reported per round.",
+            c => c.Privacy.Delta, (c, v) => c.Privacy.Delta = v, "> 0 and < 1", "a number > 0 and < 1", v => v is > 0 and < 1),
+        Name("privacy.weighting", "server.strategy dpfedavg: divide the noised sum by the clients that answered (uniform) or by server.clients_per_round (fixed, the fixed-denominator estimator).",
+            c => c.Privacy.Weighting, (c, v) => c.Privacy.Weighting = v, KnownNames.DpWeightings),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),

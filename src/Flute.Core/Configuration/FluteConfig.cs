@@ -12,6 +12,7 @@ public sealed class FluteConfig
     public ClientSection Client { get; set; } = new();
     public ServerSection Server { get; set; } = new();
     public AttackSection Attack { get; set; } = new();
+    public PrivacySection Privacy { get; set; } = new();
     public SiloSection Silo { get; set; } = new();
     public StorageSection Storage { get; set; } = new();
 }
@@ -164,6 +165,19 @@ public sealed class AttackSection
     public double Fraction { get; set; }
     /// <summary>attack.scale: the factor of sign_flip and scale, the standard deviation of gaussian (≥ 0).</summary>
     public double Scale { get; set; } = 1.0;
+}
+
+/// <summary>The <c>privacy</c> section: central differential privacy (server.strategy dpfedavg); docs/privacy.md.</summary>
+public sealed class PrivacySection
+{
+    /// <summary>privacy.clip_norm: C, the L2 norm every client scales its update to (&gt; 0).</summary>
+    public double ClipNorm { get; set; } = 1.0;
+    /// <summary>privacy.noise_multiplier: z; the noise on the summed update has standard deviation z·C (&gt; 0).</summary>
+    public double NoiseMultiplier { get; set; } = 1.0;
+    /// <summary>privacy.delta: δ of the reported (ε, δ), in (0, 1).</summary>
+    public double Delta { get; set; } = 1e-5;
+    /// <summary>privacy.weighting: uniform (divide by the clients that answered) | fixed (divide by server.clients_per_round).</summary>
+    public string Weighting { get; set; } = "uniform";
 }
 
 /// <summary>The <c>silo</c> section: trainer threads per silo; changes speed, not results (for a fixed threads_per_trainer).</summary>

@@ -26,4 +26,6 @@ public enum StreamPurpose : ulong
     StaleUpdate = 13,
     /// <summary>The stochastic rounding of a client's update by a quantizing codec (client.codec quant:N), keyed per (round, client).</summary>
     QuantizationRounding = 19,
+    /// <summary>The Gaussian noise central DP (server.strategy dpfedavg) adds to a round's summed update, keyed per round.</summary>
+    DpNoise = 20,
 }

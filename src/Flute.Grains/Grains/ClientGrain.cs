@@ -3,6 +3,7 @@ using Flute.Core.Aggregation;
 using Flute.Core.Attacks;
 using Flute.Core.Codecs;
 using Flute.Core.Data;
+using Flute.Core.Privacy;
 using Flute.Core.Randomness;
 using Flute.Core.Schedules;
 using Flute.Core.Strategies;
@@ -160,6 +161,9 @@ public sealed class ClientGrain(
                 // Versioned by round: a re-run of this round (after a crash) never reads this write.
                 await ClientStates.WriteAsync(request.ExperimentId, clientId, request.Round, MemoryMarshal.AsBytes(next.AsSpan()).ToArray());
             }
+            // DP-FedAvg: every client scales its update to L2 norm ≤ C (a simulated attacker manipulates after).
+            if (context.Strategy is DpFedAvg dp)
+                UpdateClipping.ClipL2(MemoryMarshal.Cast<byte, float>(update.Span), dp.Options.ClipNorm);
             ApplyAttack(request, clientId, update.Span);
             Encode(codec, scratch, data.Span, request, clientId);
             // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.

@@ -455,6 +455,8 @@ public sealed partial class ExperimentGrain(
             ModelBytesToSilos = Server.BytesServed - modelBytesBefore,
             UpdateBytesToServer = collected.UpdateBytes,
             ClientUpdateBytes = (long)(tally.Folded + tally.Rejected) * _updateEncodedBytes,
+            Epsilon = _strategy is DpFedAvg dp ? dp.SpentAfter(round).Epsilon : null,
+            Delta = _strategy is DpFedAvg dpDelta ? dpDelta.Options.Delta : null,
             SiloClients = collected.SiloClients,
             Attacked = attack.IsActive ? attackers.Length : null,
         };

@@ -61,6 +61,7 @@ public sealed class ConfigSchemaTests
             ["silo.compute"] = KnownNames.ComputeModes,
             ["storage.provider"] = KnownNames.StorageProviders,
             ["storage.best_metric"] = KnownNames.BestMetrics,
+            ["privacy.weighting"] = KnownNames.DpWeightings,
         };
 
         // Act

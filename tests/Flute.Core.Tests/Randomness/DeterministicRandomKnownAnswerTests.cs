@@ -50,6 +50,7 @@ public sealed class DeterministicRandomKnownAnswerTests
             [StreamPurpose.AttackNoise] = 12,
             [StreamPurpose.StaleUpdate] = 13,
             [StreamPurpose.QuantizationRounding] = 19,
+            [StreamPurpose.DpNoise] = 20,
         };
 
         // Act
