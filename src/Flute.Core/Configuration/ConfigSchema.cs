@@ -181,6 +181,9 @@ public static partial class ConfigSchema
             c => c.Privacy.Delta, (c, v) => c.Privacy.Delta = v, "> 0 and < 1", "a number > 0 and < 1", v => v is > 0 and < 1),
         Name("privacy.weighting", "server.strategy dpfedavg: divide the noised sum by the clients that answered (uniform) or by server.clients_per_round (fixed, the fixed-denominator estimator).",
             c => c.Privacy.Weighting, (c, v) => c.Privacy.Weighting = v, KnownNames.DpWeightings),
+        NumberWhere("privacy.target_epsilon", "server.strategy dpfedavg: stop (status finished) before the first round whose ε would exceed this; 0 means no target.",
+            c => c.Privacy.TargetEpsilon, (c, v) => c.Privacy.TargetEpsilon = v, "0, or ≥ the ε of one round",
+            TargetEpsilonExpected, c => c.Privacy.TargetEpsilon == 0 || (c.Privacy.TargetEpsilon > 0 && double.IsFinite(c.Privacy.TargetEpsilon) && c.Privacy.TargetEpsilon >= FirstRoundEpsilon(c))),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
@@ -316,6 +319,20 @@ public static partial class ConfigSchema
         string allowed, Func<FluteConfig, string> expected, Func<FluteConfig, bool> isValid) =>
         new(path, ConfigValueType.Text, description, allowed, null, false,
             c => get(c), (c, v) => set(c, (string)v), ConfigValues.ParseText, expected, isValid);
+
+    // Outside dpfedavg nothing spends ε, so any non-negative target is accepted (and ignored).
+    private static double FirstRoundEpsilon(FluteConfig c) =>
+        c.Server.Strategy == DpFedAvg.StrategyName && c.Privacy.NoiseMultiplier > 0 && c.Privacy.Delta is > 0 and < 1 && c.Data.NumClients > 0
+            ? new DpFedAvg(DpFedAvgOptions.From(c)).SpentAfter(1).Epsilon
+            : 0;
+
+    private static string TargetEpsilonExpected(FluteConfig c)
+    {
+        double first = FirstRoundEpsilon(c);
+        return first > 0
+            ? $"0 (no target) or a number ≥ {ConfigValues.Format(Math.Ceiling(first * 1000) / 1000)} (the ε of one round at these privacy settings)"
+            : "0 (no target) or a number > 0";
+    }
 
     private static bool IsCodec(string name)
     {

@@ -178,6 +178,8 @@ public sealed class PrivacySection
     public double Delta { get; set; } = 1e-5;
     /// <summary>privacy.weighting: uniform (divide by the clients that answered) | fixed (divide by server.clients_per_round).</summary>
     public string Weighting { get; set; } = "uniform";
+    /// <summary>privacy.target_epsilon: stop before a round whose ε would exceed this; 0 = no target.</summary>
+    public double TargetEpsilon { get; set; }
 }
 
 /// <summary>The <c>silo</c> section: trainer threads per silo; changes speed, not results (for a fixed threads_per_trainer).</summary>

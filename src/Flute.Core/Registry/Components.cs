@@ -88,8 +88,7 @@ public static class Components
         var registry = new ComponentRegistry<FluteConfig, IStrategy>("strategy", "server.strategy");
         registry.Register(FedAvg.StrategyName, "Federated averaging (McMahan et al. 2017): updates weighted by sample count.", _ => new FedAvg());
         registry.Register(DpFedAvg.StrategyName, "DP-FedAvg (McMahan et al. 2018): client updates clipped to privacy.clip_norm, uniform weights, Gaussian noise (privacy.noise_multiplier) added once to the merged sum; ε per round.",
-            c => new DpFedAvg(new DpFedAvgOptions(c.Privacy.ClipNorm, c.Privacy.NoiseMultiplier, c.Privacy.Weighting == "fixed",
-                c.Server.ClientsPerRound, c.Data.NumClients, c.Privacy.Delta, c.Experiment.Seed)));
+            c => new DpFedAvg(DpFedAvgOptions.From(c)));
         registry.Register(FedProx.StrategyName, "FedProx (Li et al. 2020): FedAvg with a proximal term server.proximal_mu/2·‖w − w_global‖² in the local objective.",
             c => new FedProx(new FedProxOptions(c.Server.ProximalMu)));
         registry.Register(MedianStrategy.StrategyName, "Coordinate-wise median of the updates (Yin et al. 2018); buffered: cohort × model × 4 bytes.",

@@ -11,7 +11,14 @@ namespace Flute.Core.Strategies;
 /// <param name="Population">N = data.num_clients (the sampling ratio is K/N).</param>
 /// <param name="Delta">δ of the reported (ε, δ) (privacy.delta).</param>
 /// <param name="Seed">experiment.seed: the noise stream is (seed, DpNoise, round).</param>
-public sealed record DpFedAvgOptions(double ClipNorm, double NoiseMultiplier, bool FixedDenominator, int CohortSize, int Population, double Delta, ulong Seed);
+/// <param name="TargetEpsilon">Stop before a round whose ε would exceed this (privacy.target_epsilon); 0 = no target.</param>
+public sealed record DpFedAvgOptions(double ClipNorm, double NoiseMultiplier, bool FixedDenominator, int CohortSize, int Population, double Delta, ulong Seed, double TargetEpsilon = 0)
+{
+    /// <summary>The options a config gives (the privacy section, cohort size, population, seed).</summary>
+    public static DpFedAvgOptions From(Configuration.FluteConfig c) =>
+        new(c.Privacy.ClipNorm, c.Privacy.NoiseMultiplier, c.Privacy.Weighting == "fixed",
+            c.Server.ClientsPerRound, c.Data.NumClients, c.Privacy.Delta, c.Experiment.Seed, c.Privacy.TargetEpsilon);
+}
 
 /// <summary>
 /// DP-FedAvg (McMahan, Ramage, Talwar, Zhang, "Learning Differentially Private Recurrent Language Models",
@@ -54,6 +61,13 @@ public sealed class DpFedAvg(DpFedAvgOptions options) : WeightedSumStrategy
             update[i] = (float)(update[i] * scale + std * random.NextGaussian());
         }
     }
+
+    /// <summary>
+    /// Whether round <paramref name="round"/> may run: true without a target, else when the ε after it stays
+    /// within <see cref="DpFedAvgOptions.TargetEpsilon"/>. ε grows with every round, so the run stops at the
+    /// last round that keeps within the target.
+    /// </summary>
+    public bool WithinBudget(int round) => Options.TargetEpsilon <= 0 || SpentAfter(round).Epsilon <= Options.TargetEpsilon;
 
     /// <summary>The (ε, δ) spent after <paramref name="rounds"/> rounds (a pure function of the round count, so a resume reports the same).</summary>
     public PrivacySpent SpentAfter(int rounds)

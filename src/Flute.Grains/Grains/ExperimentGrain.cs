@@ -245,7 +245,7 @@ public sealed partial class ExperimentGrain(
         if (request.ForcedChanges.Count > 0)
             s.ConfigBranches.Add($"round {_round}: {string.Join(", ", request.ForcedChanges)}");
         Server.Publish(_version, _weights, _strategy.VersionState.Span);
-        bool done = _round >= _totalRounds;
+        bool done = IsLastRound(_round);
         // A stale pause request (from a run that stopped before seeing it) must not stop this one.
         await _committer.ClearPauseRequestAsync(id);
         if (request.ForkSource is not null)
@@ -276,6 +276,13 @@ public sealed partial class ExperimentGrain(
         _pauseRequested = true;
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Whether <paramref name="round"/> is the run's last: the target round count, or (DP-FedAvg with
+    /// privacy.target_epsilon) the last round whose ε stays within the target.
+    /// </summary>
+    private bool IsLastRound(int round) =>
+        round >= _totalRounds || (_strategy is DpFedAvg dp && !dp.WithinBudget(round + 1));
 
     /// <summary>The experiment's strategy (built once, with the silo's context), its server step (optimizer and learning-rate schedule) and its aggregator.</summary>
     private void Initialize(ExperimentSpec spec, ExperimentContext context, int totalRounds)
@@ -341,7 +348,7 @@ public sealed partial class ExperimentGrain(
         {
             await RunOneRoundAsync(_context);
             computed = true;
-            bool finished = _round >= _totalRounds;
+            bool finished = IsLastRound(_round);
             bool pause = !finished && (_pauseRequested || await _committer.PauseRequestedAsync(id));
             ExperimentStatus next = finished ? ExperimentStatus.Finished : pause ? ExperimentStatus.Paused : ExperimentStatus.Running;
             await CommitAsync(_round, next);
@@ -436,7 +443,7 @@ public sealed partial class ExperimentGrain(
 
         VersionEvaluation? eval = null;
         int every = config.Server.EvalEvery;
-        if (round == _totalRounds || (every > 0 && round % every == 0))
+        if (IsLastRound(round) || (every > 0 && round % every == 0))
         {
             eval = await Evaluator.EvaluateVersionAsync(context, _version);
             if (eval is { ValidationAccuracy: double valAccuracy, ValidationLoss: double valLoss })

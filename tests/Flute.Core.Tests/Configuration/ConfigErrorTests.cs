@@ -78,6 +78,7 @@ public sealed class ConfigErrorTests
         { "cosine minimum above the client rate", Rounds + "client:\n  lr: 0.1\n  lr_min: 0.2\n", [], "client.lr_min", "expected a number ≥ 0 and ≤ client.lr (0.1), found 0.2" },
         { "quantizer wider than 8 bits", Rounds, ["client.codec=quant:9"], "client.codec", "expected a registered codec (float32, float16, bfloat16, quant:N with N = 1..8), found \"quant:9\"" },
         { "dp noise multiplier of zero", Rounds, ["privacy.noise_multiplier=0"], "privacy.noise_multiplier", "expected a number > 0, found 0" },
+        { "dp target below one round's epsilon", Rounds, ["server.strategy=dpfedavg", "privacy.target_epsilon=0.5"], "privacy.target_epsilon", "expected 0 (no target) or a number ≥ " },
         { "dp delta of one", Rounds, ["privacy.delta=1"], "privacy.delta", "expected a number > 0 and < 1, found 1" },
         { "client momentum of one", Rounds, ["client.momentum=1"], "client.momentum", "expected a number ≥ 0 and < 1, found 1" },
         { "negative gradient norm bound", Rounds, ["client.max_grad_norm=-1"], "client.max_grad_norm", "expected a number ≥ 0, found -1" },

@@ -84,4 +84,18 @@ public sealed class DpFedAvgTests
         Assert.Equal(accountant.GetEpsilon(1e-5).Epsilon, strategy.SpentAfter(25).Epsilon, 12);
         Assert.True(strategy.SpentAfter(26).Epsilon > strategy.SpentAfter(25).Epsilon);
     }
+
+    [Fact]
+    public void WithinBudget_AllowsExactlyTheRoundsWhoseEpsilonStaysUnderTheTarget()
+    {
+        // Target = ε after 7 rounds: rounds 1..7 may run, round 8 may not.
+        var open = new DpFedAvg(new DpFedAvgOptions(0.4, 1.5, false, 10, 100, 1e-5, 42));
+        double target = open.SpentAfter(7).Epsilon;
+        var capped = new DpFedAvg(open.Options with { TargetEpsilon = target });
+
+        Assert.True(open.WithinBudget(1_000));
+        Assert.True(capped.WithinBudget(1));
+        Assert.True(capped.WithinBudget(7));
+        Assert.False(capped.WithinBudget(8));
+    }
 }
