@@ -67,6 +67,18 @@ public sealed record RoundMetrics(
 
     /// <summary>Per-client accuracy after server.personalization_steps local steps; null when not evaluated.</summary>
     [Id(31)] public ClientAccuracy? PersonalizedAccuracy { get; init; }
+
+    /// <summary>
+    /// Bytes of encoded update data the round's clients produced (client.codec's encoded size × clients that
+    /// sent an update, folded or rejected), whether or not they crossed the network (per-silo folding).
+    /// </summary>
+    [Id(32)] public long? ClientUpdateBytes { get; init; }
+
+    /// <summary>Central DP (server.strategy dpfedavg): ε spent after this round, at <see cref="Delta"/>; null otherwise.</summary>
+    [Id(33)] public double? Epsilon { get; init; }
+
+    /// <summary>The δ of <see cref="Epsilon"/> (privacy.delta).</summary>
+    [Id(34)] public double? Delta { get; init; }
 }
 
 /// <summary>Accuracy over clients: how many were evaluated, the mean, and the 10th/50th/90th percentiles.</summary>

@@ -25,6 +25,7 @@ public static class MicroBenchmarks
     public static readonly Type[] Types =
     [
         typeof(PayloadCodecBenchmarks),
+        typeof(UpdateCodecBenchmarks),
         typeof(FoldBenchmarks),
         typeof(WeightCopyBenchmarks),
         typeof(TrainerHopBenchmarks),

@@ -223,6 +223,10 @@ public static class RunSession
             ["silo_clients"] = traffic.SiloClients,
             ["model_bytes_to_silos"] = traffic.ModelBytes,
             ["update_bytes_to_server"] = traffic.UpdateBytes,
+            ["client_update_bytes"] = traffic.ClientUpdateBytes,
+            // Central DP: the (ε, δ) spent after the last round (null without server.strategy dpfedavg).
+            ["epsilon"] = traffic.Epsilon,
+            ["delta"] = traffic.Delta,
             // Whole-process collection counts: steady-state training should allocate no
             // model-sized arrays per client, so gen-2 collections stay rare (docs/performance.md).
             ["gc_gen0"] = GC.CollectionCount(0),
@@ -270,12 +274,17 @@ public static class RunSession
         public long ModelBytes;
         public long UpdateBytes;
         public double? VirtualTime;
+        public long ClientUpdateBytes;
+        public double? Epsilon;
+        public double? Delta;
 
         public void Add(RoundMetrics m)
         {
             VirtualTime = m.VirtualTime ?? VirtualTime;
             ModelBytes += m.ModelBytesToSilos ?? 0;
             UpdateBytes += m.UpdateBytesToServer ?? 0;
+            ClientUpdateBytes += m.ClientUpdateBytes ?? 0;
+            if (m.Epsilon is double epsilon) (Epsilon, Delta) = (epsilon, m.Delta);
             foreach (var (silo, n) in m.SiloClients ?? new Dictionary<string, int>())
                 SiloClients[silo] = SiloClients.GetValueOrDefault(silo) + n;
         }

@@ -29,13 +29,15 @@ public sealed class UpdateBuffer(int parameters)
     {
         ArgumentNullException.ThrowIfNull(tally);
         PayloadHeader header = UpdateFold.ReadMatching(payload, client, round, modelVersion, out ReadOnlyMemory<byte> data);
-        if (data.Length != Length * sizeof(float))
+        bool float32 = UpdateFold.IsFloat32(header);
+        if (float32 && data.Length != Length * sizeof(float))
             throw new InvalidDataException($"client {client} sent {data.Length} bytes of update; the model has {Length} float32 parameters");
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("Reading float32 payloads needs a little-endian machine.");
         if (_updates.ContainsKey(client)) return FoldStatus.Folded;
         var update = new float[Length];
-        MemoryMarshal.Cast<byte, float>(data.Span).CopyTo(update);
+        if (float32) MemoryMarshal.Cast<byte, float>(data.Span).CopyTo(update);
+        else UpdateFold.Decode(header, data.Span, update);
         foreach (float value in update)
         {
             if (float.IsFinite(value)) continue;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Flute.Core.Codecs;
 using Flute.Core.Strategies;
 
@@ -20,10 +21,55 @@ public static class UpdateFold
         ArgumentNullException.ThrowIfNull(tally);
         PayloadHeader header = ReadMatching(payload, client, round, modelVersion, out ReadOnlyMemory<byte> data);
         double weight = strategy.ClientWeight(new ClientUpdateInfo(header.SampleCount, header.Loss));
-        FoldStatus status = aggregate.TryFold(data.Span, weight);
+        FoldStatus status;
+        if (IsFloat32(header))
+        {
+            status = aggregate.TryFold(data.Span, weight);
+        }
+        else
+        {
+            // Another codec: decode into a pooled scratch buffer, then fold the floats exactly as float32's.
+            float[] scratch = ArrayPool<float>.Shared.Rent(aggregate.Length);
+            try
+            {
+                Span<float> update = scratch.AsSpan(0, aggregate.Length);
+                Decode(header, data.Span, update);
+                status = aggregate.TryFold(update, weight);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(scratch);
+            }
+        }
         if (status == FoldStatus.Folded) tally.Add(header.SampleCount, header.Loss);
         else tally.Rejected++;
         return status;
+    }
+
+    /// <summary>Whether the payload's data is raw float32 (folded without decoding).</summary>
+    public static bool IsFloat32(in PayloadHeader header) => string.Equals(header.Codec, Float32Codec.CodecName, StringComparison.Ordinal);
+
+    /// <summary>Decodes a payload's data by the codec its header names into <paramref name="destination"/> (the update's length).</summary>
+    /// <exception cref="InvalidDataException">The header names a codec that is not registered, or the data is not an encoding of that many values.</exception>
+    public static void Decode(in PayloadHeader header, ReadOnlySpan<byte> data, Span<float> destination)
+    {
+        IUpdateCodec codec;
+        try
+        {
+            codec = CodecRegistry.Get(header.Codec);
+        }
+        catch (ArgumentException)
+        {
+            throw new InvalidDataException($"client {header.Client} sent an update encoded with unknown codec '{header.Codec}'; known codecs: {string.Join(", ", CodecRegistry.Names)}");
+        }
+        try
+        {
+            codec.Decode(data, destination);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"client {header.Client} sent a malformed {header.Codec} update: {e.Message}", e);
+        }
     }
 
     /// <summary>Reads a payload's header and data region, checking the header against its reply.</summary>

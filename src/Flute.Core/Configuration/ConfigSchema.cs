@@ -14,7 +14,7 @@ public static partial class ConfigSchema
     private const int PowerlawClientGroup = 10;
 
     /// <summary>Section names in order.</summary>
-    public static IReadOnlyList<string> Sections { get; } = ["experiment", "data", "model", "client", "server", "attack", "devices", "silo", "storage"];
+    public static IReadOnlyList<string> Sections { get; } = ["experiment", "data", "model", "client", "server", "attack", "devices", "privacy", "silo", "storage"];
 
     /// <summary>
     /// Every key, sections in <see cref="Sections"/> order. Within a section, a key whose rule
@@ -107,6 +107,8 @@ public static partial class ConfigSchema
         NumberWhere("client.lr_min", "Client learning rate of the last round under the cosine schedule.",
             c => c.Client.LrMin, (c, v) => c.Client.LrMin = v, "≥ 0 and ≤ client.lr",
             c => $"a number ≥ 0 and ≤ client.lr ({ConfigValues.Format(c.Client.Lr)})", c => c.Client.LrMin >= 0 && c.Client.LrMin <= c.Client.Lr),
+        Text("client.codec", "How each client encodes its update for the fold: float32 (exact, default), float16, bfloat16, or quant:N (unbiased stochastic N-bit quantization, N = 1..8, per bucket of 1024 values). The payload names its codec; the fold decodes by that name.",
+            c => c.Client.Codec, (c, v) => c.Client.Codec = v, "float32, float16, bfloat16, quant:1 .. quant:8", "a registered codec (float32, float16, bfloat16, quant:N with N = 1..8)", IsCodec),
 
         Component("server.strategy", "Aggregation strategy.",
             c => c.Server.Strategy, (c, v) => c.Server.Strategy = v, () => Components.Strategies),
@@ -218,6 +220,17 @@ public static partial class ConfigSchema
         NumberWhere("devices.dropout", "Probability that a sampled client drops out of a round (a seeded draw per round and client; real failures are still retried).",
             c => c.Devices.Dropout, (c, v) => c.Devices.Dropout = v, "0 to 1; above 0 needs devices.clock on",
             c => ClockNeeded(c, "a number from 0 to 1"), c => c.Devices.Dropout is >= 0 and <= 1 && (c.Devices.Dropout == 0 || ClockOn(c))),
+        Number("privacy.clip_norm", "server.strategy dpfedavg: every client scales its update to this L2 norm C before sending.",
+            c => c.Privacy.ClipNorm, (c, v) => c.Privacy.ClipNorm = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
+        Number("privacy.noise_multiplier", "server.strategy dpfedavg: z; Gaussian noise of standard deviation z·C is added once to the round's summed update.",
+            c => c.Privacy.NoiseMultiplier, (c, v) => c.Privacy.NoiseMultiplier = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
+        Number("privacy.delta", "server.strategy dpfedavg: δ of the (ε, δ) reported per round.",
+            c => c.Privacy.Delta, (c, v) => c.Privacy.Delta = v, "> 0 and < 1", "a number > 0 and < 1", v => v is > 0 and < 1),
+        Name("privacy.weighting", "server.strategy dpfedavg: divide the noised sum by the clients that answered (uniform) or by server.clients_per_round (fixed, the fixed-denominator estimator).",
+            c => c.Privacy.Weighting, (c, v) => c.Privacy.Weighting = v, KnownNames.DpWeightings),
+        NumberWhere("privacy.target_epsilon", "server.strategy dpfedavg: stop (status finished) before the first round whose ε would exceed this; 0 means no target.",
+            c => c.Privacy.TargetEpsilon, (c, v) => c.Privacy.TargetEpsilon = v, "0, or ≥ the ε of one round",
+            TargetEpsilonExpected, c => c.Privacy.TargetEpsilon == 0 || (c.Privacy.TargetEpsilon > 0 && double.IsFinite(c.Privacy.TargetEpsilon) && c.Privacy.TargetEpsilon >= FirstRoundEpsilon(c))),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
@@ -358,6 +371,33 @@ public static partial class ConfigSchema
         string allowed, Func<FluteConfig, string> expected, Func<FluteConfig, bool> isValid) =>
         new(path, ConfigValueType.Text, description, allowed, null, false,
             c => get(c), (c, v) => set(c, (string)v), ConfigValues.ParseText, expected, isValid);
+
+    // Outside dpfedavg nothing spends ε, so any non-negative target is accepted (and ignored).
+    private static double FirstRoundEpsilon(FluteConfig c) =>
+        c.Server.Strategy == DpFedAvg.StrategyName && c.Privacy.NoiseMultiplier > 0 && c.Privacy.Delta is > 0 and < 1 && c.Data.NumClients > 0
+            ? new DpFedAvg(DpFedAvgOptions.From(c)).SpentAfter(1).Epsilon
+            : 0;
+
+    private static string TargetEpsilonExpected(FluteConfig c)
+    {
+        double first = FirstRoundEpsilon(c);
+        return first > 0
+            ? $"0 (no target) or a number ≥ {ConfigValues.Format(Math.Ceiling(first * 1000) / 1000)} (the ε of one round at these privacy settings)"
+            : "0 (no target) or a number > 0";
+    }
+
+    private static bool IsCodec(string name)
+    {
+        try
+        {
+            Codecs.CodecRegistry.Get(name);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     [GeneratedRegex(@"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex ExperimentName();

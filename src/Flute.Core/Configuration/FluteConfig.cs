@@ -13,6 +13,7 @@ public sealed class FluteConfig
     public ServerSection Server { get; set; } = new();
     public AttackSection Attack { get; set; } = new();
     public DevicesSection Devices { get; set; } = new();
+    public PrivacySection Privacy { get; set; } = new();
     public SiloSection Silo { get; set; } = new();
     public StorageSection Storage { get; set; } = new();
 }
@@ -95,6 +96,8 @@ public sealed class ClientSection
     public int LrStepRounds { get; set; } = 10;
     /// <summary>client.lr_min: final rate of the cosine schedule, in [0, client.lr].</summary>
     public double LrMin { get; set; }
+    /// <summary>client.codec: how a client encodes its update (float32, float16, bfloat16, quant:N); see docs/extending/06-codec.md.</summary>
+    public string Codec { get; set; } = "float32";
     /// <summary>client.batch_size: samples per local step.</summary>
     public int BatchSize { get; set; } = 32;
     /// <summary>client.local_epochs: passes over the client's data per round.</summary>
@@ -204,6 +207,21 @@ public sealed class DevicesSection
     public double OverCommit { get; set; }
     /// <summary>devices.dropout: probability that a sampled client drops out of a round.</summary>
     public double Dropout { get; set; }
+}
+
+/// <summary>The <c>privacy</c> section: central differential privacy (server.strategy dpfedavg); docs/privacy.md.</summary>
+public sealed class PrivacySection
+{
+    /// <summary>privacy.clip_norm: C, the L2 norm every client scales its update to (&gt; 0).</summary>
+    public double ClipNorm { get; set; } = 1.0;
+    /// <summary>privacy.noise_multiplier: z; the noise on the summed update has standard deviation z·C (&gt; 0).</summary>
+    public double NoiseMultiplier { get; set; } = 1.0;
+    /// <summary>privacy.delta: δ of the reported (ε, δ), in (0, 1).</summary>
+    public double Delta { get; set; } = 1e-5;
+    /// <summary>privacy.weighting: uniform (divide by the clients that answered) | fixed (divide by server.clients_per_round).</summary>
+    public string Weighting { get; set; } = "uniform";
+    /// <summary>privacy.target_epsilon: stop before a round whose ε would exceed this; 0 = no target.</summary>
+    public double TargetEpsilon { get; set; }
 }
 
 /// <summary>The <c>silo</c> section: trainer threads per silo; changes speed, not results (for a fixed threads_per_trainer).</summary>

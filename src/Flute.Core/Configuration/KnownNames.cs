@@ -19,6 +19,9 @@ public static class KnownNames
     /// <summary>storage.best_metric values (measured on the validation split).</summary>
     public static string[] BestMetrics { get; } = ["accuracy", "loss"];
 
+    /// <summary>privacy.weighting: what DP-FedAvg divides the noised sum by.</summary>
+    public static string[] DpWeightings { get; } = ["uniform", "fixed"];
+
     /// <summary>server.aggregation: where updates of a weighted-sum strategy are summed.</summary>
     public static string[] Aggregations { get; } = ["auto", "silo", "direct"];
 

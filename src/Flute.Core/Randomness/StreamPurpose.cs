@@ -30,6 +30,10 @@ public enum StreamPurpose : ulong
     ClientDropout = 15,
     /// <summary>The candidate order of a cohort drawn among the clients available at the round's virtual start (devices.availability).</summary>
     Availability = 16,
+    /// <summary>The stochastic rounding of a client's update by a quantizing codec (client.codec quant:N), keyed per (round, client).</summary>
+    QuantizationRounding = 19,
+    /// <summary>The Gaussian noise central DP (server.strategy dpfedavg) adds to a round's summed update, keyed per round.</summary>
+    DpNoise = 20,
     /// <summary>Which of a client's samples form its own test split for per-client evaluation (server.client_eval), keyed per client.</summary>
     ClientTestSplit = 23,
     /// <summary>The data order of a client's personalization steps before it is evaluated (server.personalization_steps).</summary>

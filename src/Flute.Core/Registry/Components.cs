@@ -89,6 +89,8 @@ public static class Components
     {
         var registry = new ComponentRegistry<FluteConfig, IStrategy>("strategy", "server.strategy");
         registry.Register(FedAvg.StrategyName, "Federated averaging (McMahan et al. 2017): updates weighted by sample count.", _ => new FedAvg());
+        registry.Register(DpFedAvg.StrategyName, "DP-FedAvg (McMahan et al. 2018): client updates clipped to privacy.clip_norm, uniform weights, Gaussian noise (privacy.noise_multiplier) added once to the merged sum; ε per round.",
+            c => new DpFedAvg(DpFedAvgOptions.From(c)));
         registry.Register(FedProx.StrategyName, "FedProx (Li et al. 2020): FedAvg with a proximal term server.proximal_mu/2·‖w − w_global‖² in the local objective.",
             c => new FedProx(new FedProxOptions(c.Server.ProximalMu)));
         registry.Register(MedianStrategy.StrategyName, "Coordinate-wise median of the updates (Yin et al. 2018); buffered: cohort × model × 4 bytes.",
@@ -151,6 +153,13 @@ public static class Components
         registry.Register(Float32Codec.CodecName, "Little-endian float32 values, uncompressed.", argument => argument is null
             ? Float32Codec.Instance
             : throw new ArgumentException($"Codec '{Float32Codec.CodecName}' takes no argument, got '{argument}'."));
+        registry.Register(Float16Codec.CodecName, "IEEE half precision (2 bytes per value), round to nearest even.", argument => NoArgument(Float16Codec.Instance, argument));
+        registry.Register(BFloat16Codec.CodecName, "bfloat16: the top 16 bits of float32, round to nearest even.", argument => NoArgument(BFloat16Codec.Instance, argument));
+        registry.Register(StochasticQuantizationCodec.CodecName, "Unbiased stochastic N-bit quantization (quant:1 .. quant:8), per bucket of 1024 values.", StochasticQuantizationCodec.Create);
         return registry;
     }
+
+    private static IUpdateCodec NoArgument(IUpdateCodec codec, string? argument) => argument is null
+        ? codec
+        : throw new ArgumentException($"Codec '{codec.Name}' takes no argument, got '{argument}'.");
 }

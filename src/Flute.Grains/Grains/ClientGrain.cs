@@ -3,6 +3,7 @@ using Flute.Core.Aggregation;
 using Flute.Core.Attacks;
 using Flute.Core.Codecs;
 using Flute.Core.Data;
+using Flute.Core.Privacy;
 using Flute.Core.Randomness;
 using Flute.Core.Schedules;
 using Flute.Core.Strategies;
@@ -119,23 +120,32 @@ public sealed class ClientGrain(
         int weightBytes = context.Layout.ByteCount;
         // A version is [weights ‖ the strategy's version state] (ModelServer).
         ReadOnlyMemory<byte> weights = version.AsMemory(0, weightBytes);
-        int dataBytes = context.Strategy.UpdateLength(context.Layout.ParameterCount) * sizeof(float);
+        int updateValues = context.Strategy.UpdateLength(context.Layout.ParameterCount);
+        int updateBytes = updateValues * sizeof(float);
+        // float32 (the default) trains straight into the payload; any other codec trains into a pooled
+        // float32 scratch buffer and encodes it into the payload at the end.
+        IUpdateCodec codec = CodecRegistry.Get(context.Config.Client.Codec);
+        bool encoded = codec is not Float32Codec;
+        int dataBytes = encoded ? codec.EncodedSize(updateValues) : updateBytes;
         ClientInstructions? instructions = request.Instructions is { } i
             ? new ClientInstructions(ProximalMu: i.ProximalMu, ControlVariates: i.ControlVariates)
             : null;
         bool controlVariates = instructions?.ControlVariates == true && !zeroStep;
         float[] clientControl = controlVariates ? await ReadClientControlAsync(request, clientId, context) : [];
-        var header = new PayloadHeader(request.ExperimentId, request.Round, request.ModelVersion, clientId, 0, 0, Float32Codec.CodecName);
+        var header = new PayloadHeader(request.ExperimentId, request.Round, request.ModelVersion, clientId, 0, 0, codec.Name);
         byte[] payload = payloads.Rent(PseudoGradientPayload.SizeOf(header, dataBytes));
+        byte[]? scratch = encoded ? payloads.Rent(updateBytes) : null;
         try
         {
             Memory<byte> data = PseudoGradientPayload.Write(payload, header, dataBytes);
+            Memory<byte> update = scratch ?? data;
             if (zeroStep)
             {
                 // client.local_epochs 0: the whole orchestration path (activation, model cache,
                 // payload, fold) with no SGD step — what bench scale measures. The update is zero.
-                data.Span.Clear();
-                ApplyAttack(request, clientId, data.Span);
+                update.Span.Clear();
+                ApplyAttack(request, clientId, update.Span);
+                Encode(codec, scratch, data.Span, request, clientId);
                 int used = client.MaxSamples > 0 ? Math.Min(samples, client.MaxSamples) : samples;
                 PseudoGradientPayload.Write(payload, header with { SampleCount = used, Loss = 0 }, dataBytes);
                 return new TrainResult(clientId, used, 0, payload);
@@ -153,7 +163,7 @@ public sealed class ClientGrain(
                 new TrainSettings(lr, client.BatchSize, client.LocalEpochs,
                                   client.MaxSamples, ClientOptimizerSettings.From(client), client.MaxGradNorm),
                 DeterministicRandom.DeriveKey(request.Seed, StreamPurpose.DataOrder, request.Round, clientId),
-                data[..weightBytes])
+                update[..weightBytes])
             {
                 Instructions = instructions,
                 GradientCorrection = correction,
@@ -161,11 +171,15 @@ public sealed class ClientGrain(
             TrainOutcome outcome = await trainers.TrainAsync(job);
             if (controlVariates)
             {
-                float[] next = NextClientControl(data.Span, weightBytes, ServerControl(version, weightBytes), clientControl, outcome.Steps, lr);
+                float[] next = NextClientControl(update.Span, weightBytes, ServerControl(version, weightBytes), clientControl, outcome.Steps, lr);
                 // Versioned by round: a re-run of this round (after a crash) never reads this write.
                 await ClientStates.WriteAsync(request.ExperimentId, clientId, request.Round, MemoryMarshal.AsBytes(next.AsSpan()).ToArray());
             }
-            ApplyAttack(request, clientId, data.Span);
+            // DP-FedAvg: every client scales its update to L2 norm ≤ C (a simulated attacker manipulates after).
+            if (context.Strategy is DpFedAvg dp)
+                UpdateClipping.ClipL2(MemoryMarshal.Cast<byte, float>(update.Span), dp.Options.ClipNorm);
+            ApplyAttack(request, clientId, update.Span);
+            Encode(codec, scratch, data.Span, request, clientId);
             // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.
             PseudoGradientPayload.Write(payload, header with { SampleCount = outcome.SampleCount, Loss = outcome.MeanLoss }, dataBytes);
             return new TrainResult(clientId, outcome.SampleCount, outcome.MeanLoss, payload);
@@ -175,6 +189,24 @@ public sealed class ClientGrain(
             payloads.Return(payload);
             throw;
         }
+        finally
+        {
+            if (scratch is not null) payloads.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// Encodes the float32 update in <paramref name="scratch"/> into the payload's data region with a
+    /// non-float32 codec (a no-op for float32, whose update already is the data). Stochastic rounding
+    /// draws from the client's own (seed, round, client) stream, so a re-run encodes the same bits.
+    /// </summary>
+    private static void Encode(IUpdateCodec codec, byte[]? scratch, Span<byte> data, TrainRequest request, long clientId)
+    {
+        if (scratch is null) return;
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("Encoding float32 updates needs a little-endian machine.");
+        var random = DeterministicRandom.For(request.Seed, StreamPurpose.QuantizationRounding, request.Round, clientId);
+        codec.Encode(MemoryMarshal.Cast<byte, float>(scratch.AsSpan()), data, random);
     }
 
     /// <summary>

@@ -124,6 +124,8 @@ public sealed partial class ExperimentGrain(
     private IStrategy _strategy = null!;
     private ServerStep _serverStep = null!;
     private RoundAggregator _aggregator = null!;
+    /// <summary>Encoded bytes of one client's update under client.codec (the metric client_update_bytes per client).</summary>
+    private int _updateEncodedBytes;
     private float[] _weights = [];
     private float[] _step = [];
     private long _version;
@@ -257,7 +259,7 @@ public sealed partial class ExperimentGrain(
         if (request.ForcedChanges.Count > 0)
             s.ConfigBranches.Add($"round {_round}: {string.Join(", ", request.ForcedChanges)}");
         Server.Publish(_version, _weights, _strategy.VersionState.Span);
-        bool done = _round >= _totalRounds;
+        bool done = IsLastRound(_round);
         // A stale pause request (from a run that stopped before seeing it) must not stop this one.
         await _committer.ClearPauseRequestAsync(id);
         if (request.ForkSource is not null)
@@ -289,6 +291,13 @@ public sealed partial class ExperimentGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Whether <paramref name="round"/> is the run's last: the target round count, or (DP-FedAvg with
+    /// privacy.target_epsilon) the last round whose ε stays within the target.
+    /// </summary>
+    private bool IsLastRound(int round) =>
+        round >= _totalRounds || (_strategy is DpFedAvg dp && !dp.WithinBudget(round + 1));
+
     /// <summary>The experiment's strategy (built once, with the silo's context), its server step (optimizer and learning-rate schedule) and its aggregator.</summary>
     private void Initialize(ExperimentSpec spec, ExperimentContext context, int totalRounds)
     {
@@ -298,6 +307,7 @@ public sealed partial class ExperimentGrain(
         _aggregator = new RoundAggregator(_strategy, context.Layout.ParameterCount);
         _clock?.Dispose();
         _clock = RoundClock.From(config);
+        _updateEncodedBytes = CodecRegistry.Get(context.Config.Client.Codec).EncodedSize(_strategy.UpdateLength(context.Layout.ParameterCount));
         _spec = spec;
         _context = context;
         _totalRounds = totalRounds;
@@ -354,7 +364,7 @@ public sealed partial class ExperimentGrain(
         {
             await RunOneRoundAsync(_context);
             computed = true;
-            bool finished = _round >= _totalRounds;
+            bool finished = IsLastRound(_round);
             bool pause = !finished && (_pauseRequested || await _committer.PauseRequestedAsync(id));
             ExperimentStatus next = finished ? ExperimentStatus.Finished : pause ? ExperimentStatus.Paused : ExperimentStatus.Running;
             await CommitAsync(_round, next);
@@ -454,7 +464,7 @@ public sealed partial class ExperimentGrain(
         VersionEvaluation? eval = null;
         ClientAccuracy? clientAccuracy = null, personalizedAccuracy = null;
         int every = config.Server.EvalEvery;
-        if (round == _totalRounds || (every > 0 && round % every == 0))
+        if (IsLastRound(round) || (every > 0 && round % every == 0))
         {
             eval = await Evaluator.EvaluateVersionAsync(context, _version);
             if (eval is { ValidationAccuracy: double valAccuracy, ValidationLoss: double valLoss })
@@ -481,6 +491,9 @@ public sealed partial class ExperimentGrain(
             AliveAfter = collected.AliveAfter ?? activity.AliveOf(context.ExperimentId),
             ModelBytesToSilos = Server.BytesServed - modelBytesBefore,
             UpdateBytesToServer = collected.UpdateBytes,
+            ClientUpdateBytes = (long)(tally.Folded + tally.Rejected) * _updateEncodedBytes,
+            Epsilon = _strategy is DpFedAvg dp ? dp.SpentAfter(round).Epsilon : null,
+            Delta = _strategy is DpFedAvg dpDelta ? dpDelta.Options.Delta : null,
             SiloClients = collected.SiloClients,
             Attacked = attack.IsActive ? attackers.Length : null,
             ClientAccuracy = clientAccuracy,

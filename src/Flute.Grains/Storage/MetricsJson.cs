@@ -41,6 +41,9 @@ public static class MetricsJson
             if (m.UpdateBytesToServer is long update) json.WriteNumber("update_bytes_to_server", update);
             WriteSpread(json, "client_acc", m.ClientAccuracy);
             WriteSpread(json, "personalized_acc", m.PersonalizedAccuracy);
+            if (m.ClientUpdateBytes is long encoded) json.WriteNumber("client_update_bytes", encoded);
+            if (m.Epsilon is double epsilon) WriteNumber(json, "epsilon", epsilon);
+            if (m.Delta is double delta) WriteNumber(json, "delta", delta);
             if (m.SiloClients is { Count: > 0 } silos)
             {
                 json.WriteStartObject("silo_clients");
@@ -78,6 +81,9 @@ public static class MetricsJson
                 AliveAfter = o.TryGetProperty("alive_after", out JsonElement alive) ? alive.GetInt64() : null,
                 ModelBytesToSilos = o.TryGetProperty("model_bytes_to_silos", out JsonElement model) ? model.GetInt64() : null,
                 UpdateBytesToServer = o.TryGetProperty("update_bytes_to_server", out JsonElement update) ? update.GetInt64() : null,
+                ClientUpdateBytes = o.TryGetProperty("client_update_bytes", out JsonElement encoded) ? encoded.GetInt64() : null,
+                Epsilon = Number(o, "epsilon"),
+                Delta = Number(o, "delta"),
                 SiloClients = o.TryGetProperty("silo_clients", out JsonElement silos)
                     ? silos.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal)
                     : null,

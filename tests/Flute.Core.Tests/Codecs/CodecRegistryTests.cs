@@ -31,6 +31,19 @@ public sealed class CodecRegistryTests
     }
 
     [Fact]
+    public void Get_ReturnsTheBuiltInCodecsByFullName()
+    {
+        Assert.IsType<Float16Codec>(CodecRegistry.Get("float16"));
+        Assert.IsType<BFloat16Codec>(CodecRegistry.Get("bfloat16"));
+        Assert.Equal("quant:8", CodecRegistry.Get("quant:8").Name);
+        Assert.Equal(1, ((StochasticQuantizationCodec)CodecRegistry.Get("quant:1")).Bits);
+        Assert.Throws<ArgumentException>(() => CodecRegistry.Get("quant"));
+        Assert.Throws<ArgumentException>(() => CodecRegistry.Get("quant:9"));
+        Assert.Throws<ArgumentException>(() => CodecRegistry.Get("quant:x"));
+        Assert.Throws<ArgumentException>(() => CodecRegistry.Get("float16:2"));
+    }
+
+    [Fact]
     public void Register_PassesTheArgumentAndCachesByFullName()
     {
         // Arrange

@@ -66,6 +66,7 @@ public sealed class ConfigSchemaTests
             ["storage.provider"] = KnownNames.StorageProviders,
             ["storage.best_metric"] = KnownNames.BestMetrics,
             ["data.text_clients"] = KnownNames.TextClients,
+            ["privacy.weighting"] = KnownNames.DpWeightings,
         };
 
         // Act
@@ -174,6 +175,7 @@ public sealed class ConfigSchemaTests
         "storage.best_metric" => ("loss", "loss"),
         "client.optimizer" => ("adam", "adam"),
         "client.lr_schedule" => ("cosine", "cosine"),
+        "client.codec" => ("quant:8", "quant:8"),
         // Must stay ≤ client.lr and server.lr (defaults 0.01 and 1).
         "client.lr_min" or "server.lr_min" => ("0.005", 0.005),
         // Single-name lists have no other valid value; writing the one name must still land in the property.

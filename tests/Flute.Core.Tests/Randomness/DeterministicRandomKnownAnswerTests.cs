@@ -52,6 +52,8 @@ public sealed class DeterministicRandomKnownAnswerTests
             [StreamPurpose.DeviceProfile] = 14,
             [StreamPurpose.ClientDropout] = 15,
             [StreamPurpose.Availability] = 16,
+            [StreamPurpose.QuantizationRounding] = 19,
+            [StreamPurpose.DpNoise] = 20,
             [StreamPurpose.ClientTestSplit] = 23,
             [StreamPurpose.Personalization] = 24,
         };

@@ -32,12 +32,42 @@ public sealed class TwoSiloTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private async Task<(ExperimentProgress Final, List<RoundMetrics> Rounds)> RunAsync(string id, string aggregation)
+    private async Task<(ExperimentProgress Final, List<RoundMetrics> Rounds)> RunAsync(string id, string aggregation, Action<FluteConfig>? configure = null)
     {
         FluteConfig config = ClusterFixture.SmallConfig(seed: 21, rounds: 4);
         config.Server.Aggregation = aggregation;
         config.Server.ClientsPerRound = 12;
+        configure?.Invoke(config);
         return await ClusterFixture.RunToEndAsync(_cluster.Client, id, config, _dataDir);
+    }
+
+    [Fact]
+    public async Task Central_dp_with_a_quantizing_codec_gives_the_same_model_and_epsilon_on_silo_partials_as_direct()
+    {
+        // DP noise is added once, after the partials are merged, and quant:4 payloads are decoded on
+        // whichever silo folds them: per-silo and direct aggregation must give the same bits.
+        static void Dp(FluteConfig c)
+        {
+            c.Server.Strategy = "dpfedavg";
+            c.Client.Codec = "quant:4";
+            c.Privacy.ClipNorm = 0.5;
+            c.Privacy.NoiseMultiplier = 1.2;
+        }
+        var (silo, siloRounds) = await RunAsync("two-silo-dp", "silo", Dp);
+        var (direct, directRounds) = await RunAsync("two-direct-dp", "direct", Dp);
+
+        Assert.Equal(ExperimentStatus.Finished, silo.Status);
+        Assert.Equal(ExperimentStatus.Finished, direct.Status);
+        Assert.Equal(direct.ModelSha256, silo.ModelSha256);
+        Assert.Equal(directRounds.Select(r => r.Epsilon), siloRounds.Select(r => r.Epsilon));
+        // quant:4 of logreg's 7850 parameters: 7 full buckets of 1024 (8 + 512 bytes) and one of 682 (8 + 341).
+        const long encoded = 7 * (8 + 512) + 8 + 341;
+        foreach (RoundMetrics r in siloRounds.Where(r => r.Round > 0))
+        {
+            Assert.Equal(12 * encoded, r.ClientUpdateBytes);
+            Assert.True(r.Epsilon > 0);
+            Assert.Equal(1e-5, r.Delta);
+        }
     }
 
     [Fact]
