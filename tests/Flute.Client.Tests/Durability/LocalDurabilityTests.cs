@@ -35,6 +35,30 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
         Assert.Equal(Enumerable.Range(0, Rounds + 1), MetricsRounds(id));
     }
 
+    /// <summary>
+    /// A quantizing codec (its stochastic rounding is keyed by round and client) and central DP (its
+    /// noise by round, its ε a function of the round): a re-run round must draw the same, and the
+    /// resumed run must report the same ε as the uninterrupted one.
+    /// </summary>
+    [Theory]
+    [InlineData("quant", "client.codec=quant:4")]
+    [InlineData("dp", "server.strategy=dpfedavg")]
+    public void A_quantized_or_private_run_crashed_mid_round_then_resumed_gives_the_uninterrupted_model_and_epsilon(string name, string setting)
+    {
+        string reference = Id($"{name}-reference");
+        string id = Id($"{name}-crash");
+        var straight = Flute(["run", ConfigPath, "--id", reference, "--set", setting]);
+        var crashed = FluteWith(new Dictionary<string, string> { ["FLUTE_CRASH_AT"] = "5:train" }, ["run", ConfigPath, "--id", id, "--set", setting]);
+
+        Assert.True(straight.ExitCode == 0, straight.StdErr);
+        Assert.True(crashed.ExitCode == 137, $"expected a SIGKILL at 5:train, got exit {crashed.ExitCode}\n{crashed.StdErr}");
+        ResumeToEnd(id);
+        Assert.Equal(SummarySha(reference), SummarySha(id));
+        Assert.NotEqual(ReferenceSha(), SummarySha(id)); // the codec or DP really ran: FedAvg's float32 model differs
+        Assert.Equal(Summary(reference).GetProperty("epsilon").ToString(), Summary(id).GetProperty("epsilon").ToString());
+        Assert.Equal(Enumerable.Range(0, Rounds + 1), MetricsRounds(id));
+    }
+
     [Fact]
     public void Five_random_sigkills_then_resume_give_the_uninterrupted_model() => RandomKillsThenResume(seed: 11);
 
