@@ -46,6 +46,9 @@ public sealed record TrainInstructions([property: Id(0)] double ProximalMu)
     /// from the client state store) and send [pseudo-gradient ‖ Δc_i].
     /// </summary>
     [Id(1)] public bool ControlVariates { get; init; }
+
+    /// <summary>DP-FedAvg: scale the finished update to L2 norm ≤ this before sending; 0 = no clipping.</summary>
+    [Id(2)] public double ClipNorm { get; init; }
 }
 
 /// <summary>

@@ -80,31 +80,4 @@ internal sealed class LiveStatus(int totalRounds, int firstRound)
 }
 
 /// <summary>Whole lines through Spectre.Console, so lines printed while the live bar shows land above it.</summary>
-internal sealed class AnsiLineWriter : TextWriter
-{
-    private readonly System.Text.StringBuilder _line = new();
-
-    public override System.Text.Encoding Encoding => Console.OutputEncoding;
-
-    public override void Write(char value)
-    {
-        if (value != '\n')
-        {
-            _line.Append(value);
-            return;
-        }
-        AnsiConsole.WriteLine(_line.ToString().TrimEnd('\r'));
-        _line.Clear();
-    }
-
-    public override void Write(string? value)
-    {
-        foreach (char c in value ?? "") Write(c);
-    }
-
-    public override void WriteLine(string? value)
-    {
-        Write(value);
-        Write('\n');
-    }
-}
+internal sealed class AnsiLineWriter() : LineWriter(AnsiConsole.WriteLine);

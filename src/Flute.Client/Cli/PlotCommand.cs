@@ -65,6 +65,9 @@ internal static class PlotCommand
         plot.YLabel(metrics.Count == 1 ? metrics[0] : "value");
         plot.Title(title ?? (metrics.Count == 1 ? $"{metrics[0]} over rounds" : "metrics over rounds"));
         plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        // Skia draws text only with a font it finds on the machine; without one the lines still plot.
+        if (SkiaSharp.SKTypeface.Default.GlyphCount == 0)
+            Console.Error.WriteLine("plot: no fonts found on this machine, so titles, axis labels and the legend are left out (Debian: apt-get install fonts-dejavu-core)");
         string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
         if (folder is not null) Directory.CreateDirectory(folder);
         if (extension == ".png") plot.SavePng(output, width, height);

@@ -15,6 +15,7 @@ public sealed class FederatedData
     private readonly Func<long, ClientShard>? _lazy;
     private readonly Func<long, int>? _lazyCount;
     private readonly long _population;
+    // Set only while a FederatedData is being built by WithClientTests / WithClientTestSplit.
     private Func<long, ClientShard>? _clientTest;
 
     public FederatedData(Dataset train, int[][] clients, Dataset test, Dataset? validation = null)
@@ -86,14 +87,17 @@ public sealed class FederatedData
         return _clientTest is not null ? _clientTest(client) : new ClientShard(Test, []);
     }
 
-    /// <summary>Gives the clients test splits a data set provides itself (e.g. a file imported from LEAF).</summary>
+    /// <summary>This data set with the clients' test splits a data set provides itself (e.g. a file imported from LEAF).</summary>
     /// <exception cref="InvalidOperationException">The clients have test splits already.</exception>
     public FederatedData WithClientTests(Func<long, ClientShard> clientTest)
     {
         ArgumentNullException.ThrowIfNull(clientTest);
         if (_clientTest is not null) throw new InvalidOperationException("the clients have their own test splits already");
-        _clientTest = clientTest;
-        return this;
+        FederatedData copy = _lazy is not null
+            ? new FederatedData(_population, _lazy, Test, Validation, _lazyCount!)
+            : new FederatedData(Train, Clients, Test, Validation);
+        copy._clientTest = clientTest;
+        return copy;
     }
 
     /// <summary>

@@ -40,6 +40,9 @@ public sealed class DpFedAvg(DpFedAvgOptions options) : WeightedSumStrategy
     /// <summary>The options.</summary>
     public DpFedAvgOptions Options { get; } = options;
 
+    /// <summary>Every client clips its update to <see cref="DpFedAvgOptions.ClipNorm"/> (before a simulated attacker manipulates it).</summary>
+    public override ClientInstructions ConfigureRound(int round) => new(ClipNorm: Options.ClipNorm);
+
     /// <inheritdoc />
     public override string Name => StrategyName;
 

@@ -39,13 +39,14 @@ public enum AggregatorKind
 /// SCAFFOLD: correct every local gradient by c − c_i (the server's control variate, published with the
 /// model version, minus the client's own from the client state store) and send Δc_i after the pseudo-gradient.
 /// </param>
-public sealed record ClientInstructions(double ProximalMu = 0, bool ControlVariates = false)
+/// <param name="ClipNorm">DP-FedAvg: scale the finished update to L2 norm ≤ this before sending; 0 = no clipping.</param>
+public sealed record ClientInstructions(double ProximalMu = 0, bool ControlVariates = false, double ClipNorm = 0)
 {
     /// <summary>Plain local training: what FedAvg's clients do.</summary>
     public static ClientInstructions None { get; } = new();
 
     /// <summary>True when these instructions change nothing on the client.</summary>
-    public bool IsNone => ProximalMu == 0 && !ControlVariates;
+    public bool IsNone => ProximalMu == 0 && !ControlVariates && ClipNorm == 0;
 }
 
 /// <summary>

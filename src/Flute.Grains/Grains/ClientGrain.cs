@@ -124,11 +124,11 @@ public sealed class ClientGrain(
         int updateBytes = updateValues * sizeof(float);
         // float32 (the default) trains straight into the payload; any other codec trains into a pooled
         // float32 scratch buffer and encodes it into the payload at the end.
-        IUpdateCodec codec = CodecRegistry.Get(context.Config.Client.Codec);
+        IUpdateCodec codec = context.Codec;
         bool encoded = codec is not Float32Codec;
         int dataBytes = encoded ? codec.EncodedSize(updateValues) : updateBytes;
         ClientInstructions? instructions = request.Instructions is { } i
-            ? new ClientInstructions(ProximalMu: i.ProximalMu, ControlVariates: i.ControlVariates)
+            ? new ClientInstructions(ProximalMu: i.ProximalMu, ControlVariates: i.ControlVariates, ClipNorm: i.ClipNorm)
             : null;
         bool controlVariates = instructions?.ControlVariates == true && !zeroStep;
         float[] clientControl = controlVariates ? await ReadClientControlAsync(request, clientId, context) : [];
@@ -176,8 +176,8 @@ public sealed class ClientGrain(
                 await ClientStates.WriteAsync(request.ExperimentId, clientId, request.Round, MemoryMarshal.AsBytes(next.AsSpan()).ToArray());
             }
             // DP-FedAvg: every client scales its update to L2 norm ≤ C (a simulated attacker manipulates after).
-            if (context.Strategy is DpFedAvg dp)
-                UpdateClipping.ClipL2(MemoryMarshal.Cast<byte, float>(update.Span), dp.Options.ClipNorm);
+            if (instructions?.ClipNorm > 0)
+                UpdateClipping.ClipL2(MemoryMarshal.Cast<byte, float>(update.Span), instructions.ClipNorm);
             ApplyAttack(request, clientId, update.Span);
             Encode(codec, scratch, data.Span, request, clientId);
             // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.

@@ -307,7 +307,7 @@ public sealed partial class ExperimentGrain(
         _aggregator = new RoundAggregator(_strategy, context.Layout.ParameterCount);
         _clock?.Dispose();
         _clock = RoundClock.From(config);
-        _updateEncodedBytes = CodecRegistry.Get(context.Config.Client.Codec).EncodedSize(_strategy.UpdateLength(context.Layout.ParameterCount));
+        _updateEncodedBytes = context.Codec.EncodedSize(_strategy.UpdateLength(context.Layout.ParameterCount));
         _spec = spec;
         _context = context;
         _totalRounds = totalRounds;
@@ -443,7 +443,7 @@ public sealed partial class ExperimentGrain(
         var request = new TrainRequest(context.ExperimentId, round, _version, config.Experiment.Seed)
         {
             FoldOnSilo = foldOnSilos,
-            Instructions = instructions.IsNone ? null : new TrainInstructions(instructions.ProximalMu) { ControlVariates = instructions.ControlVariates },
+            Instructions = instructions.IsNone ? null : new TrainInstructions(instructions.ProximalMu) { ControlVariates = instructions.ControlVariates, ClipNorm = instructions.ClipNorm },
         };
         // Attackers come from (seed, round, client) like the cohort, so a resumed round attacks the same clients.
         AttackOptions attack = AttackOptions.From(config.Attack);

@@ -1,3 +1,4 @@
+using Flute.Core.Codecs;
 using Flute.Core.Configuration;
 using Flute.Core.Data;
 using Flute.Core.Strategies;
@@ -18,4 +19,7 @@ public sealed record ExperimentContext(
     /// the rounds with it (and commits its state); every silo weighs updates for its partial aggregate with it.
     /// </summary>
     public IStrategy Strategy { get; } = StrategyRegistry.Create(Config);
+
+    /// <summary>The codec clients encode their updates with (client.codec), resolved once per experiment.</summary>
+    public IUpdateCodec Codec { get; } = CodecRegistry.Get(Config.Client.Codec);
 }
