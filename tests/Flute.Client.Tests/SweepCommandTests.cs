@@ -50,6 +50,46 @@ public sealed class SweepCommandTests : IDisposable
     }
 
     [Fact]
+    public void Ctrl_c_pauses_a_sweep_and_resume_finishes_every_run_with_the_models_of_runs_alone()
+    {
+        // 80 rounds: the first run is still going when the SIGINT lands; the other two are queued behind it.
+        File.WriteAllText(Path.Combine(_directory, "long.yaml"), TestConfigs.SmallMnist("long", rounds: 80));
+        using (var sweep = FluteProcess.Start(_directory, null, "sweep", "long.yaml", "--grid", "client.lr=0.02,0.05,0.2", "--id", "pz"))
+        {
+            Assert.True(sweep.WaitForLine("[pz-01] round 02/", TimeSpan.FromMinutes(2)), sweep.StdOut);
+            sweep.Signal(2); // SIGINT, as Ctrl+C sends
+            var paused = sweep.WaitForExit();
+
+            Assert.True(paused.ExitCode == 0, paused.StdErr + paused.StdOut);
+            Assert.Contains("[pz-01] paused after round", paused.StdOut);
+            Assert.DoesNotContain("[pz-02]", paused.StdOut);
+            Assert.Contains("sweep pz paused: 3 run(s) to go (2 not started); continue with: ./flute sweep --resume pz", paused.StdOut);
+        }
+
+        var resumed = FluteProcess.Run(_directory, "sweep", "--resume", "pz");
+
+        Assert.True(resumed.ExitCode == 0, resumed.StdErr + resumed.StdOut);
+        Assert.Contains("[pz-01] client.lr=0.02: continuing after round", resumed.StdOut);
+        Assert.Contains("[pz-03] done: 80 rounds", resumed.StdOut);
+        Assert.Contains("sweep pz: 3/3 run(s) ended well, 3 finished", resumed.StdOut);
+        // The paused run equals the same config run alone, uninterrupted; a second resume has nothing left to do.
+        var alone = FluteProcess.Run(_directory, "run", "long.yaml", "--id", "pz-01-alone", "--set", "client.lr=0.02");
+        Assert.True(alone.ExitCode == 0, alone.StdErr);
+        Assert.Equal(Summary("pz-01-alone").GetProperty("model_sha256").GetString(), Summary("pz-01").GetProperty("model_sha256").GetString());
+        var again = FluteProcess.Run(_directory, "sweep", "--resume", "pz");
+        Assert.True(again.ExitCode == 0, again.StdErr);
+        Assert.Contains("[pz-02] finished already (80 rounds)", again.StdOut);
+    }
+
+    [Fact]
+    public void Resuming_a_sweep_that_does_not_exist_exits_2_with_one_line()
+    {
+        var result = FluteProcess.Run(_directory, "sweep", "--resume", "nope");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("sweep --resume: no sweep 'nope' here", Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
     public void A_bad_grid_exits_2_with_one_line_before_anything_runs()
     {
         File.WriteAllText(Path.Combine(_directory, "small.yaml"), TestConfigs.SmallMnist("small", rounds: 3));

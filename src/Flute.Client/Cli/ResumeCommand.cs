@@ -91,38 +91,57 @@ public static class ResumeCommand
         if (source.BuildVersion.Length > 0 && source.BuildVersion != currentBuild)
             Console.WriteLine($"warning: experiment '{id}' was written by build {source.BuildVersion}, this is {currentBuild}: bitwise equality with an uninterrupted run is guaranteed only on the same build");
 
+        var run = new ResumeRun(store, storage, storageArgs, source, id, proposed, total, differences, dataDir)
+        {
+            NewId = newId,
+            FromRound = fromRound,
+            Strict = strict,
+            OutDir = outDir,
+        };
+        return await ContinueAsync(run, cluster, plan => plan with { ClusterEcho = clusterArgs.Echo(), TensorBoard = tensorBoard });
+    }
+
+    /// <summary>
+    /// Checks where the experiment will compute against where it did, takes its lock, makes sure the
+    /// data is there, and continues it (or starts the fork); <paramref name="adjust"/> places the
+    /// session (a shared silo for a sweep) and labels its output.
+    /// </summary>
+    internal static async Task<int> ContinueAsync(ResumeRun run, ClusterConnection? cluster, Func<SessionPlan, SessionPlan> adjust)
+    {
+        bool fork = run.FromRound is not null;
+        string target = run.NewId ?? run.Id;
+        ExperimentState source = run.Source;
+        FluteConfig proposed = run.Config;
         // A fork is a new experiment: it records where it computes; a resume compares with where it did.
         ComputeFingerprint? recorded = fork ? null : source.Fingerprint;
         ComputeFingerprint? fingerprint;
         if (cluster is null)
         {
             fingerprint = FingerprintCheck.Embedded(proposed);
-            FingerprintCheck.Compare(recorded, fingerprint, strict, Console.Error);
+            FingerprintCheck.Compare(recorded, fingerprint, run.Strict, Console.Error);
         }
         else
         {
-            fingerprint = FingerprintCheck.Cluster(await cluster.SilosAsync(), recorded, proposed, strict, Console.Error);
+            fingerprint = FingerprintCheck.Cluster(await cluster.SilosAsync(), recorded, proposed, run.Strict, Console.Error);
         }
 
-        string output = Path.GetFullPath(outDir ?? (fork || source.OutputDirectory.Length == 0 ? Path.Combine("runs", target) : source.OutputDirectory));
-        DataFiles.Check(dataDir, proposed);
+        string output = Path.GetFullPath(run.OutDir ?? (fork || source.OutputDirectory.Length == 0 ? Path.Combine("runs", target) : source.OutputDirectory));
+        DataFiles.Check(run.DataDir, proposed);
         DeviceFiles.Check(proposed);
-        IExperimentLock experimentLock = await Locks.AcquireAsync(store, target);
+        IExperimentLock experimentLock = await Locks.AcquireAsync(run.Store, target);
         try
         {
-            if (fork && await store.ReadStateAsync(target) is not null)
-                throw new UsageException($"experiment '{target}' already exists in {store.Location}; choose another --id");
-            DataLocation files = DataFiles.Ensure(dataDir, proposed);
+            if (fork && await run.Store.ReadStateAsync(target) is not null)
+                throw new UsageException($"experiment '{target}' already exists in {run.Store.Location}; choose another --id");
+            DataLocation files = DataFiles.Ensure(run.DataDir, proposed);
             var spec = new ExperimentSpec(target, ConfigJson.Serialize(proposed), Path.GetFullPath(files.Directory)) { OutputDirectory = output, Fingerprint = fingerprint };
-            var request = new ResumeRequest(spec, total, differences, fork ? id : null, fromRound ?? 0);
-            return await RunSession.ExecuteAsync(new SessionPlan(
-                spec, proposed, total, storage, storageArgs, experimentLock, files.FetchSeconds,
+            var request = new ResumeRequest(spec, run.TotalRounds, run.Differences, fork ? run.Id : null, run.FromRound ?? 0);
+            return await RunSession.ExecuteAsync(adjust(new SessionPlan(
+                spec, proposed, run.TotalRounds, run.Storage, run.StorageArguments, experimentLock, files.FetchSeconds,
                 IsResume: true, Start: grain => grain.ResumeAsync(request))
             {
                 Cluster = cluster,
-                ClusterEcho = clusterArgs.Echo(),
-                TensorBoard = tensorBoard,
-            });
+            }));
         }
         finally
         {
@@ -132,4 +151,18 @@ public static class ResumeCommand
 
     private static int PositiveInt(string value, string option, int min) =>
         int.TryParse(value, out int n) && n >= min ? n : throw new UsageException($"{option}: expected an integer ≥ {min}, found '{value}'");
+}
+
+/// <summary>
+/// An experiment to continue from its store state: its validated config and round target, the
+/// result-affecting config differences (recorded as a branch), and, for a fork, the new id and round.
+/// </summary>
+internal sealed record ResumeRun(
+    ExperimentStore Store, FluteStorageOptions Storage, StorageArguments StorageArguments, ExperimentState Source,
+    string Id, FluteConfig Config, int TotalRounds, IReadOnlyList<string> Differences, string? DataDir)
+{
+    public string? NewId { get; init; }
+    public int? FromRound { get; init; }
+    public bool Strict { get; init; }
+    public string? OutDir { get; init; }
 }

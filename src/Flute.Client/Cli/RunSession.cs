@@ -34,6 +34,12 @@ public sealed record SessionPlan(
     /// <summary>Where the session's progress and result lines go (standard output unless a sweep labels them).</summary>
     public TextWriter Output { get; init; } = Console.Out;
 
+    /// <summary>
+    /// When set (a sweep), cancelling it pauses the experiment at its next round boundary, and the
+    /// session leaves Ctrl+C and SIGTERM to the caller; already cancelled: the run pauses after its first round.
+    /// </summary>
+    public CancellationToken? Pause { get; init; }
+
     /// <summary>Also write every round's metrics as TensorBoard scalars under the run directory's tensorboard/ (--tensorboard).</summary>
     public bool TensorBoard { get; init; }
 }
@@ -168,7 +174,10 @@ public static class RunSession
         foreach (var m in history ?? []) traffic.Add(m);
 
         TensorBoardLog? tensorBoard = plan.TensorBoard ? new TensorBoardLog(Path.Combine(spec.OutputDirectory, "tensorboard")) : null;
-        using var pause = new PauseSignals(() => _ = experiment.PauseAsync());
+        // Ctrl+C and SIGTERM pause at the next round boundary; a sweep pauses its runs through its own token.
+        using IDisposable pause = plan.Pause is { } token
+            ? (IDisposable)token.Register(() => _ = experiment.PauseAsync())
+            : new PauseSignals(() => _ = experiment.PauseAsync(), "pausing after the current round is committed (Ctrl+C again to quit at once)");
         string? lockLost = null;
         // On a terminal a live bar sits under the round lines (LiveProgress); the lines are the same.
         ExperimentProgress state = await LiveProgress.RunAsync(plan.Output, plan.TotalRounds, seen > 0 ? history![^1].Round : 0, async live =>
@@ -298,48 +307,4 @@ public static class RunSession
     };
 
     private static string Format(double? value) => value is double v ? v.ToString("0.0000") : "n/a";
-
-    /// <summary>
-    /// Ctrl+C and SIGTERM ask for a pause at the next round boundary (state committed, exit 0); a
-    /// second Ctrl+C ends the process at once — which is a crash, and resumable like any other.
-    /// </summary>
-    private sealed class PauseSignals : IDisposable
-    {
-        private readonly Action _requestPause;
-        private readonly PosixSignalRegistration _sigterm;
-        private int _requests;
-
-        public PauseSignals(Action requestPause)
-        {
-            _requestPause = requestPause;
-            Console.CancelKeyPress += OnCancel;
-            _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                Request();
-            });
-        }
-
-        private void OnCancel(object? sender, ConsoleCancelEventArgs e)
-        {
-            if (Volatile.Read(ref _requests) > 0) return; // second Ctrl+C: let it terminate
-            e.Cancel = true;
-            Request();
-        }
-
-        private void Request()
-        {
-            if (Interlocked.Increment(ref _requests) == 1)
-            {
-                Console.WriteLine("pausing after the current round is committed (Ctrl+C again to quit at once)");
-                _requestPause();
-            }
-        }
-
-        public void Dispose()
-        {
-            Console.CancelKeyPress -= OnCancel;
-            _sigterm.Dispose();
-        }
-    }
 }

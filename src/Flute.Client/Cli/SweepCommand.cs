@@ -20,18 +20,22 @@ internal static class SweepCommand
 {
     public const string Help = """
         usage: flute sweep CONFIG --grid key=v1,v2,... [--grid ...] [--seeds N] [--parallel P] [--id SWEEP]
-                           [--set key=value ...] [--data-dir DIR] [storage options]
+                           [--set key=value ...] [--data-dir DIR] [storage options] [--cluster local|CONNECTION ...]
+               flute sweep --resume SWEEP [--parallel P] [storage options] [--cluster ...]
           runs the grid (every combination of the --grid values, × N seeds counting up from experiment.seed)
-          as concurrent experiments on one embedded silo, P at a time (default 1); run ids are SWEEP-01, -02, ...
-          Prints each run's lines prefixed by its id, then a table of the runs (as flute compare) and writes
-          runs/SWEEP/sweep.json (the plan) and runs/SWEEP/sweep.csv. silo.* must not vary. Ctrl+C pauses every
-          running experiment; continue each with flute resume ID.
+          as concurrent experiments on one embedded silo (or on a cluster with --cluster), P at a time
+          (default 1); run ids are SWEEP-01, -02, ... Prints each run's lines prefixed by its id, then a table
+          of the runs (as flute compare) and writes runs/SWEEP/sweep.json (the plan) and runs/SWEEP/sweep.csv.
+          silo.* must not vary on an embedded silo.
+          Ctrl+C (or SIGTERM) pauses every running experiment at its next round boundary and starts no more;
+          --resume SWEEP continues the paused runs from their stores, starts those never started and skips
+          finished ones (with --storage none, unfinished runs start again from round 0).
         """;
 
     private static readonly DefaultExperimentIds s_ids = new(() => DateTime.Now, Environment.ProcessId);
 
-    /// <summary>One run of the sweep: its id, the overrides that make it, and its validated config.</summary>
-    private sealed record SweepRun(string Id, IReadOnlyList<string> Overrides, FluteConfig Config);
+    /// <summary>The exit code of a run the sweep did not start, because a pause came first.</summary>
+    private const int NotStarted = -1;
 
     public static async Task<int> ExecuteAsync(string[] args)
     {
@@ -40,20 +44,23 @@ internal static class SweepCommand
             Console.WriteLine(Help);
             return args.Length == 0 ? ExitCodes.BadInput : ExitCodes.Ok;
         }
-        string? configPath = null, sweepId = null, dataDir = null;
+        string? configPath = null, sweepId = null, dataDir = null, resumeId = null;
         var grid = new List<(string Key, string[] Values)>();
         var sets = new List<string>();
         var storageArgs = new StorageArguments();
-        int seeds = 1, parallel = 1;
+        var clusterArgs = new ClusterArguments();
+        int seeds = 1;
+        int? parallelOption = null;
         for (int i = 0; i < args.Length; i++)
         {
-            if (storageArgs.TryParse(args, ref i)) continue;
+            if (storageArgs.TryParse(args, ref i) || clusterArgs.TryParse(args, ref i)) continue;
             switch (args[i])
             {
                 case "--grid": grid.Add(ParseGrid(OptionValues.Next(args, ref i))); break;
                 case "--seeds": seeds = Positive(OptionValues.Next(args, ref i), "--seeds"); break;
-                case "--parallel": parallel = Positive(OptionValues.Next(args, ref i), "--parallel"); break;
+                case "--parallel": parallelOption = Positive(OptionValues.Next(args, ref i), "--parallel"); break;
                 case "--id": sweepId = ExperimentIds.Check(OptionValues.Next(args, ref i), "--id"); break;
+                case "--resume": resumeId = ExperimentIds.Check(OptionValues.Next(args, ref i), "--resume"); break;
                 case "--set": sets.Add(OptionValues.Next(args, ref i)); break;
                 case "--data-dir": dataDir = OptionValues.Next(args, ref i); break;
                 case var option when option.StartsWith('-'): throw new UsageException($"sweep: unknown option '{option}'");
@@ -63,55 +70,75 @@ internal static class SweepCommand
                     break;
             }
         }
-        if (configPath is null) throw new UsageException("sweep: missing CONFIG (e.g. flute sweep examples/mnist-lr.yaml --grid client.lr=0.01,0.03)");
-        if (grid.Count == 0 && seeds == 1) throw new UsageException("sweep: give at least one --grid key=v1,v2 or --seeds N above 1");
-        if (grid.Select(g => g.Key).Distinct(StringComparer.Ordinal).Count() != grid.Count) throw new UsageException("sweep: a key appears in two --grid options");
 
-        FluteConfig baseConfig = ConfigLoader.Load(configPath, sets);
-        sweepId ??= s_ids.Next("sweep-" + baseConfig.Experiment.Name);
-        List<SweepRun> runs = Plan(configPath, sets, grid, seeds, baseConfig.Experiment.Seed, sweepId);
-        foreach (SweepRun run in runs) DataFiles.Check(dataDir, run.Config);
+        SweepManifest manifest;
+        if (resumeId is not null)
+        {
+            if (configPath is not null || grid.Count > 0 || seeds > 1 || sweepId is not null || sets.Count > 0 || dataDir is not null)
+                throw new UsageException("sweep --resume SWEEP continues the planned runs: give only --parallel, storage and cluster options with it");
+            sweepId = resumeId;
+            manifest = SweepManifest.Read(sweepId);
+            if (parallelOption is int p) manifest = manifest with { Parallel = p };
+        }
+        else
+        {
+            if (configPath is null) throw new UsageException("sweep: missing CONFIG (e.g. flute sweep examples/mnist-lr.yaml --grid client.lr=0.01,0.03)");
+            if (grid.Count == 0 && seeds == 1) throw new UsageException("sweep: give at least one --grid key=v1,v2 or --seeds N above 1");
+            if (grid.Select(g => g.Key).Distinct(StringComparer.Ordinal).Count() != grid.Count) throw new UsageException("sweep: a key appears in two --grid options");
+            FluteConfig baseConfig = ConfigLoader.Load(configPath, sets);
+            sweepId ??= s_ids.Next("sweep-" + baseConfig.Experiment.Name);
+            manifest = new SweepManifest(configPath, sets, grid, seeds, parallelOption ?? 1, dataDir,
+                Plan(configPath, sets, grid, seeds, baseConfig.Experiment.Seed, sweepId));
+        }
+        IReadOnlyList<SweepRun> runs = manifest.Runs;
+        foreach (SweepRun run in runs) DataFiles.Check(manifest.DataDir, run.Config);
         FluteConfig first = runs[0].Config;
-        if (runs.Any(r => r.Config.Silo.Trainers != first.Silo.Trainers || r.Config.Silo.ThreadsPerTrainer != first.Silo.ThreadsPerTrainer || r.Config.Silo.Compute != first.Silo.Compute))
+
+        ClusterTarget? target = clusterArgs.Resolve();
+        if (target is null && runs.Any(r => r.Config.Silo.Trainers != first.Silo.Trainers || r.Config.Silo.ThreadsPerTrainer != first.Silo.ThreadsPerTrainer || r.Config.Silo.Compute != first.Silo.Compute))
             throw new UsageException("sweep: silo.* must be the same for every run (they share one embedded silo)");
-        FluteStorageOptions storage = storageArgs.Resolve(first);
-        ComputeFingerprint? fingerprint = FingerprintCheck.Embedded(first);
+        await using ClusterConnection? cluster = target is null ? null : await ClusterConnection.ConnectAsync(target);
+        FluteStorageOptions storage = cluster is null
+            ? storageArgs.Resolve(first)
+            : cluster.Storage(await cluster.SilosAsync(), storageArgs, null);
+        // Before the embedded silo exists, so the dispatch is pinned before libtorch loads.
+        ComputeFingerprint? fingerprint = cluster is null
+            ? FingerprintCheck.Embedded(first)
+            : FingerprintCheck.Cluster(await cluster.SilosAsync(), null, first, strict: false, Console.Error);
 
         string sweepDir = Path.GetFullPath(Path.Combine("runs", sweepId));
         Directory.CreateDirectory(sweepDir);
-        WriteManifest(Path.Combine(sweepDir, "sweep.json"), configPath, grid, seeds, parallel, runs);
-        Console.WriteLine($"sweep {sweepId}: {runs.Count} run(s) ({runs.Count / seeds} setting(s) × {seeds} seed(s)), {parallel} at a time on one embedded silo " +
-                          $"(store: {RunSession.StoreDescription(storage)}) -> {Path.GetRelativePath(Environment.CurrentDirectory, sweepDir)}");
+        if (resumeId is null) manifest.Write(Path.Combine(sweepDir, SweepManifest.FileName));
+        string where = cluster is null ? "one embedded silo" : target!.Describe();
+        Console.WriteLine($"sweep {sweepId}: {(resumeId is null ? "" : "resuming ")}{runs.Count} run(s) ({runs.Count / manifest.Seeds} setting(s) × {manifest.Seeds} seed(s)), " +
+                          $"{manifest.Parallel} at a time on {where} (store: {RunSession.StoreDescription(storage)}) -> {Path.GetRelativePath(Environment.CurrentDirectory, sweepDir)}");
 
         long started = Stopwatch.GetTimestamp();
-        var silo = new FluteSiloOptions { Trainers = first.Silo.Trainers, ThreadsPerTrainer = first.Silo.ThreadsPerTrainer };
+        using var pause = new CancellationTokenSource();
         int[] codes;
-        await using (EmbeddedSilo host = EmbeddedSilo.Create(silo, storage))
+        using (new PauseSignals(pause.Cancel, "pausing every running experiment after its current round; no further run starts (Ctrl+C again to quit at once)"))
         {
-            await host.StartAsync();
-            var gate = new SemaphoreSlim(parallel);
-            var lines = new Lock();
-            codes = await Task.WhenAll(runs.Select(async run =>
+            EmbeddedSilo? host = null;
+            if (cluster is null)
             {
-                await gate.WaitAsync();
-                try
+                host = EmbeddedSilo.Create(new FluteSiloOptions { Trainers = first.Silo.Trainers, ThreadsPerTrainer = first.Silo.ThreadsPerTrainer }, storage);
+                await host.StartAsync();
+            }
+            try
+            {
+                var sweep = new SweepSession(manifest, storage, storageArgs, fingerprint, cluster, pause.Token, plan => plan with
                 {
-                    string outDir = Path.GetFullPath(Path.Combine("runs", run.Id));
-                    var output = new PrefixedWriter(Console.Out, $"[{run.Id}] ", lines);
-                    output.WriteLine($"{string.Join(" ", run.Overrides)} -> {Path.GetRelativePath(Environment.CurrentDirectory, outDir)}");
-                    return await RunCommand.RunNewAsync(new NewRun(run.Config, run.Id, outDir, storage, storageArgs, fingerprint, dataDir),
-                        plan => plan with { SharedSilo = host, Output = output });
-                }
-                catch (UsageException e)
-                {
-                    await Console.Error.WriteLineAsync($"flute: sweep run {run.Id}: {e.Message}");
-                    return ExitCodes.BadInput;
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
+                    SharedSilo = host,
+                    Cluster = cluster,
+                    ClusterEcho = clusterArgs.Echo(),
+                    Pause = pause.Token,
+                });
+                codes = await sweep.RunAllAsync(resume: resumeId is not null);
+            }
+            finally
+            {
+                if (host is not null) await host.DisposeAsync();
+            }
         }
         double wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
@@ -121,10 +148,16 @@ internal static class SweepCommand
         Console.Write(CompareCommand.Table(rows));
         string groups = CompareCommand.SeedGroups(rows);
         if (groups.Length > 0) Console.Write(groups);
-        File.WriteAllText(Path.Combine(sweepDir, "sweep.csv"), Csv(runs, grid, rows));
-        Console.WriteLine($"sweep {sweepId}: {codes.Count(c => c == ExitCodes.Ok)}/{runs.Count} run(s) ended well in {wall.ToString("0.0", CultureInfo.InvariantCulture)} s wall; " +
+        File.WriteAllText(Path.Combine(sweepDir, "sweep.csv"), Csv(runs, manifest.Grid, rows));
+        int finished = rows.Count(r => r.Status == "finished");
+        Console.WriteLine($"sweep {sweepId}: {codes.Count(c => c == ExitCodes.Ok)}/{runs.Count} run(s) ended well, {finished} finished, in {wall.ToString("0.0", CultureInfo.InvariantCulture)} s wall; " +
                           $"table: {Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(sweepDir, "sweep.csv"))}");
-        return codes.FirstOrDefault(c => c != ExitCodes.Ok, ExitCodes.Ok);
+        if (finished < runs.Count && codes.All(c => c is ExitCodes.Ok or NotStarted))
+        {
+            Console.WriteLine($"sweep {sweepId} paused: {runs.Count - finished} run(s) to go ({codes.Count(c => c == NotStarted)} not started); " +
+                              $"continue with: ./flute sweep --resume {sweepId}{storageArgs.Echo()}{clusterArgs.Echo()}");
+        }
+        return codes.FirstOrDefault(c => c is not ExitCodes.Ok and not NotStarted, ExitCodes.Ok);
     }
 
     /// <summary>The runs: the grid's combinations in the order of the --grid options (the last varies fastest), each × the seeds.</summary>
@@ -168,36 +201,6 @@ internal static class SweepCommand
 
     private static int Positive(string text, string option) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 ? n : throw new UsageException($"{option}: expected an integer ≥ 1, found '{text}'");
-
-    private static void WriteManifest(string path, string configPath, IReadOnlyList<(string Key, string[] Values)> grid, int seeds, int parallel, IReadOnlyList<SweepRun> runs)
-    {
-        using var stream = File.Create(path);
-        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        json.WriteStartObject();
-        json.WriteString("config", Path.GetFullPath(configPath));
-        json.WriteStartObject("grid");
-        foreach (var (key, values) in grid)
-        {
-            json.WriteStartArray(key);
-            foreach (string v in values) json.WriteStringValue(v);
-            json.WriteEndArray();
-        }
-        json.WriteEndObject();
-        json.WriteNumber("seeds", seeds);
-        json.WriteNumber("parallel", parallel);
-        json.WriteStartArray("runs");
-        foreach (SweepRun run in runs)
-        {
-            json.WriteStartObject();
-            json.WriteString("id", run.Id);
-            json.WriteStartArray("set");
-            foreach (string o in run.Overrides) json.WriteStringValue(o);
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
 
     /// <summary>One row per run: its grid values and seed, then what <c>flute compare --csv</c> writes.</summary>
     private static string Csv(IReadOnlyList<SweepRun> runs, IReadOnlyList<(string Key, string[] Values)> grid, IReadOnlyList<CompareCommand.Row> rows)

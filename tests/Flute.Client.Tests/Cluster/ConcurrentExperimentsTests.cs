@@ -149,6 +149,33 @@ public sealed class ConcurrentExperimentsTests(EmbeddedReference reference, ITes
         Assert.DoesNotContain(survivors, s => s.Pid == victim.Pid);
     }
 
+    /// <summary>
+    /// A sweep with --cluster: its runs are experiments on the cluster, two at a time, each ending
+    /// with the model of the same config run alone on an embedded silo.
+    /// </summary>
+    [Fact]
+    public void A_sweep_on_three_silos_gives_every_run_its_embedded_model()
+    {
+        string shortRun = LogReg.Replace($"rounds: {Rounds}", "rounds: 8", StringComparison.Ordinal);
+        string[] rates = ["0.05", "0.1"];
+        string[] expected = [.. rates.Select(lr => reference.Sha(shortRun.Replace("lr: 0.05", $"lr: {lr}", StringComparison.Ordinal)))];
+        using var cluster = LocalCluster.Up(3);
+        File.WriteAllText(Path.Combine(cluster.Directory, "sweep.yaml"), shortRun);
+
+        var sweep = FluteProcess.RunWith(cluster.Directory, cluster.Environment,
+            "sweep", "sweep.yaml", "--grid", $"client.lr={string.Join(',', rates)}", "--parallel", "2", "--id", "csw", "--cluster", "local");
+
+        Assert.True(sweep.ExitCode == 0, sweep.StdErr + sweep.StdOut);
+        Assert.Contains("2 at a time on cluster", sweep.StdOut);
+        Assert.Contains("sweep csw: 2/2 run(s) ended well, 2 finished", sweep.StdOut);
+        for (int run = 0; run < rates.Length; run++)
+        {
+            JsonElement summary = LocalClusterTests.Summary(cluster.Directory, $"csw-{run + 1:D2}");
+            Assert.Equal(expected[run], summary.GetProperty("model_sha256").GetString());
+            Assert.Equal(3, summary.GetProperty("silo_clients").EnumerateObject().Count());
+        }
+    }
+
     private static FluteProcess.Running Start(LocalCluster cluster, string config, string id)
     {
         File.WriteAllText(Path.Combine(cluster.Directory, id + ".yaml"), config);
