@@ -24,7 +24,7 @@ namespace Flute.Core.Aggregation;
 /// and merge them with <see cref="Add"/>, which gives the same bits.
 /// </para>
 /// </remarks>
-public sealed class FixedPointAccumulator
+public sealed partial class FixedPointAccumulator
 {
     /// <summary>The default number of fraction bits F.</summary>
     public const int DefaultFractionBits = 36;
@@ -99,21 +99,10 @@ public sealed class FixedPointAccumulator
         {
             throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "The norm bound must be a non-negative number.");
         }
-        if (!double.IsFinite(weight) || weight <= 0)
+        FoldStatus weightStatus = FixWeight(weight, _unit, out double scale, out long fixedWeight);
+        if (weightStatus != FoldStatus.Folded)
         {
-            return FoldStatus.RejectedWeight;
-        }
-
-        double scale = weight * _unit;
-        double roundedWeight = Math.Round(scale);
-        if (!(roundedWeight < LongLimit))
-        {
-            return FoldStatus.RejectedOverflow;
-        }
-        long fixedWeight = (long)roundedWeight;
-        if (fixedWeight == 0)
-        {
-            return FoldStatus.RejectedWeight;
+            return weightStatus;
         }
         long newWeightSum = unchecked(_weightSum + fixedWeight);
         if (newWeightSum < _weightSum)
@@ -276,11 +265,11 @@ public sealed class FixedPointAccumulator
     /// value or sum left the long range. Every path (512, 256, scalar) computes the same integers: one
     /// IEEE double multiply, round half to even, and a saturating conversion, so add and subtract match.
     /// </summary>
-    private static (double SumOfSquares, bool Overflow) Apply<TDirection>(ReadOnlySpan<float> update, double scale, long[] sums)
+    private static (double SumOfSquares, bool Overflow) Apply<TDirection>(ReadOnlySpan<float> update, double scale, Span<long> sums)
         where TDirection : struct, IDirection
     {
         ref float src = ref MemoryMarshal.GetReference(update);
-        ref long dst = ref MemoryMarshal.GetArrayDataReference(sums);
+        ref long dst = ref MemoryMarshal.GetReference(sums);
         nuint n = (nuint)sums.Length;
         nuint i = 0;
         double sumOfSquares = 0;
