@@ -31,11 +31,7 @@ public sealed partial class FixedPointAccumulator
         if (weightStatus != FoldStatus.Folded) return weightStatus;
         // From zero a sum cannot carry, so "overflow" here means a single value out of range.
         (double sumOfSquares, bool overflow) = Apply<Adding>(update, scale, destination);
-        FoldStatus status =
-            !double.IsFinite(sumOfSquares) ? FoldStatus.RejectedNonFinite
-            : Math.Sqrt(sumOfSquares) > maxNorm ? FoldStatus.RejectedNorm
-            : overflow ? FoldStatus.RejectedOverflow
-            : FoldStatus.Folded;
+        FoldStatus status = Classify(sumOfSquares, maxNorm, overflow);
         if (status != FoldStatus.Folded) destination.Clear();
         return status;
     }
@@ -69,15 +65,7 @@ public sealed partial class FixedPointAccumulator
     /// <exception cref="OverflowException">The total weight would overflow; this accumulator is left unchanged.</exception>
     public void AddWrapping(FixedPointAccumulator other)
     {
-        ArgumentNullException.ThrowIfNull(other);
-        if (other.Length != Length || other.FractionBits != FractionBits)
-        {
-            throw new ArgumentException(
-                $"Cannot merge an accumulator of {other.Length} values at F = {other.FractionBits} into one of {Length} values at F = {FractionBits}.",
-                nameof(other));
-        }
-        long newWeightSum = unchecked(_weightSum + other._weightSum);
-        if (newWeightSum < _weightSum) throw new OverflowException("Merging would overflow the total weight.");
+        long newWeightSum = MergedWeightSum(other);
         TensorPrimitives.Add(_sums, other._sums, _sums);
         _weightSum = newWeightSum;
         _count += other._count;
@@ -92,6 +80,28 @@ public sealed partial class FixedPointAccumulator
     {
         ArgumentNullException.ThrowIfNull(masks);
         return masks.RemoveLeftover(_sums, survivors);
+    }
+
+    /// <summary>The fold's verdict on one pass of <see cref="Apply{TDirection}"/>: NaN/Inf first, then the norm bound, then the range.</summary>
+    private static FoldStatus Classify(double sumOfSquares, double maxNorm, bool overflow) =>
+        !double.IsFinite(sumOfSquares) ? FoldStatus.RejectedNonFinite
+        : Math.Sqrt(sumOfSquares) > maxNorm ? FoldStatus.RejectedNorm
+        : overflow ? FoldStatus.RejectedOverflow
+        : FoldStatus.Folded;
+
+    /// <summary>The total weight after merging <paramref name="other"/>, checking that the two can merge.</summary>
+    private long MergedWeightSum(FixedPointAccumulator other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Length != Length || other.FractionBits != FractionBits)
+        {
+            throw new ArgumentException(
+                $"Cannot merge an accumulator of {other.Length} values at F = {other.FractionBits} into one of {Length} values at F = {FractionBits}.",
+                nameof(other));
+        }
+        long newWeightSum = unchecked(_weightSum + other._weightSum);
+        if (newWeightSum < _weightSum) throw new OverflowException("Merging would overflow the total weight.");
+        return newWeightSum;
     }
 
     /// <summary>

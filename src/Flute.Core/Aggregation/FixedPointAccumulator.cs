@@ -113,11 +113,7 @@ public sealed partial class FixedPointAccumulator
         // One pass folds and measures; a rejection is rare, so it pays a second pass that subtracts the
         // very same integers (two's-complement wrap-around makes add-then-subtract an exact identity).
         (double sumOfSquares, bool overflow) = Apply<Adding>(update, scale, _sums);
-        FoldStatus status =
-            !double.IsFinite(sumOfSquares) ? FoldStatus.RejectedNonFinite
-            : Math.Sqrt(sumOfSquares) > maxNorm ? FoldStatus.RejectedNorm
-            : overflow ? FoldStatus.RejectedOverflow
-            : FoldStatus.Folded;
+        FoldStatus status = Classify(sumOfSquares, maxNorm, overflow);
         if (status != FoldStatus.Folded)
         {
             Apply<Subtracting>(update, scale, _sums);
@@ -200,18 +196,7 @@ public sealed partial class FixedPointAccumulator
     /// <exception cref="OverflowException">A sum would overflow; this accumulator is left unchanged.</exception>
     public void Add(FixedPointAccumulator other)
     {
-        ArgumentNullException.ThrowIfNull(other);
-        if (other.Length != Length || other.FractionBits != FractionBits)
-        {
-            throw new ArgumentException(
-                $"Cannot merge an accumulator of {other.Length} values at F = {other.FractionBits} into one of {Length} values at F = {FractionBits}.",
-                nameof(other));
-        }
-        long newWeightSum = unchecked(_weightSum + other._weightSum);
-        if (newWeightSum < _weightSum)
-        {
-            throw new OverflowException("Merging would overflow the total weight.");
-        }
+        long newWeightSum = MergedWeightSum(other);
         if (AddSums(_sums, other._sums, negate: false))
         {
             AddSums(_sums, other._sums, negate: true);
