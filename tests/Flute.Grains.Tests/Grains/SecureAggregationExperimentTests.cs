@@ -66,6 +66,38 @@ public sealed class SecureAggregationExperimentTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Updates_the_fold_would_reject_are_not_sent_and_their_masks_are_removed()
+    {
+        // Arrange: two of five clients scale their update by 1e30, beyond the fixed-point range.
+        FluteConfig Attacked(string secure, string aggregation = "direct")
+        {
+            FluteConfig config = Config(secure, aggregation);
+            config.Attack.Type = "scale";
+            config.Attack.Fraction = 0.4;
+            config.Attack.Scale = 1e30;
+            ConfigLoader.Validate(config);
+            return config;
+        }
+
+        // Act
+        var (plain, plainRounds) = await fixture.RunAsync("secagg-reject-plain", Attacked("off"));
+        var (masked, rounds) = await fixture.RunAsync("secagg-reject-direct", Attacked("on"));
+        var (onSilo, siloRounds) = await fixture.RunAsync("secagg-reject-silo", Attacked("on", "silo"));
+
+        // Assert: the fold rejects them unmasked; masked, the clients refuse to send, 3 × 2 pairs remain.
+        Assert.Equal(ExperimentStatus.Finished, masked.Status);
+        Assert.All(Trained(plainRounds), r => Assert.Equal(2, r.Rejected));
+        Assert.All(Trained(rounds).Concat(Trained(siloRounds)), r =>
+        {
+            Assert.Equal(2, r.Rejected);
+            Assert.Equal(3, r.Clients);
+            Assert.Equal(6, r.MaskPairsRecovered);
+        });
+        Assert.Equal(plain.ModelSha256, masked.ModelSha256);
+        Assert.Equal(plain.ModelSha256, onSilo.ModelSha256);
+    }
+
+    [Fact]
     public async Task Scaffold_masks_its_whole_update_pseudo_gradient_and_control_delta()
     {
         var (plain, _) = await fixture.RunAsync("secagg-scaffold-plain", Config("off", strategy: "scaffold"));
