@@ -79,6 +79,12 @@ public sealed record RoundMetrics(
 
     /// <summary>The δ of <see cref="Epsilon"/> (privacy.delta).</summary>
     [Id(34)] public double? Delta { get; init; }
+
+    /// <summary>
+    /// Secure aggregation (server.secure_aggregation on): (folded client, cohort member that sent nothing)
+    /// pairs whose leftover masks the server removed this round; null when off.
+    /// </summary>
+    [Id(41)] public int? MaskPairsRecovered { get; init; }
 }
 
 /// <summary>Accuracy over clients: how many were evaluated, the mean, and the 10th/50th/90th percentiles.</summary>

@@ -22,6 +22,13 @@ public sealed record TrainRequest(
 
     /// <summary>The simulated attack this client applies to its update (attack section); null for an honest client.</summary>
     [Id(6)] public TrainAttack? Attack { get; init; }
+
+    /// <summary>
+    /// Secure aggregation (server.secure_aggregation on): the round's mask cohort, every client that
+    /// shares pairwise masks with this one. The client sends its weighted update as masked fixed-point
+    /// integers (Flute.Core.Aggregation.PairwiseMasks); null = a plain update. K ids per request, K² per round.
+    /// </summary>
+    [Id(7)] public long[]? MaskCohort { get; init; }
 }
 
 /// <summary>

@@ -26,6 +26,7 @@ public static class MicroBenchmarks
     [
         typeof(PayloadCodecBenchmarks),
         typeof(UpdateCodecBenchmarks),
+        typeof(SecureAggregationBenchmarks),
         typeof(FoldBenchmarks),
         typeof(WeightCopyBenchmarks),
         typeof(TrainerHopBenchmarks),

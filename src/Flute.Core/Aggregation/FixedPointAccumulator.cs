@@ -24,7 +24,7 @@ namespace Flute.Core.Aggregation;
 /// and merge them with <see cref="Add"/>, which gives the same bits.
 /// </para>
 /// </remarks>
-public sealed class FixedPointAccumulator
+public sealed partial class FixedPointAccumulator
 {
     /// <summary>The default number of fraction bits F.</summary>
     public const int DefaultFractionBits = 36;
@@ -99,21 +99,10 @@ public sealed class FixedPointAccumulator
         {
             throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "The norm bound must be a non-negative number.");
         }
-        if (!double.IsFinite(weight) || weight <= 0)
+        FoldStatus weightStatus = FixWeight(weight, _unit, out double scale, out long fixedWeight);
+        if (weightStatus != FoldStatus.Folded)
         {
-            return FoldStatus.RejectedWeight;
-        }
-
-        double scale = weight * _unit;
-        double roundedWeight = Math.Round(scale);
-        if (!(roundedWeight < LongLimit))
-        {
-            return FoldStatus.RejectedOverflow;
-        }
-        long fixedWeight = (long)roundedWeight;
-        if (fixedWeight == 0)
-        {
-            return FoldStatus.RejectedWeight;
+            return weightStatus;
         }
         long newWeightSum = unchecked(_weightSum + fixedWeight);
         if (newWeightSum < _weightSum)
@@ -124,11 +113,7 @@ public sealed class FixedPointAccumulator
         // One pass folds and measures; a rejection is rare, so it pays a second pass that subtracts the
         // very same integers (two's-complement wrap-around makes add-then-subtract an exact identity).
         (double sumOfSquares, bool overflow) = Apply<Adding>(update, scale, _sums);
-        FoldStatus status =
-            !double.IsFinite(sumOfSquares) ? FoldStatus.RejectedNonFinite
-            : Math.Sqrt(sumOfSquares) > maxNorm ? FoldStatus.RejectedNorm
-            : overflow ? FoldStatus.RejectedOverflow
-            : FoldStatus.Folded;
+        FoldStatus status = Classify(sumOfSquares, maxNorm, overflow);
         if (status != FoldStatus.Folded)
         {
             Apply<Subtracting>(update, scale, _sums);
@@ -211,18 +196,7 @@ public sealed class FixedPointAccumulator
     /// <exception cref="OverflowException">A sum would overflow; this accumulator is left unchanged.</exception>
     public void Add(FixedPointAccumulator other)
     {
-        ArgumentNullException.ThrowIfNull(other);
-        if (other.Length != Length || other.FractionBits != FractionBits)
-        {
-            throw new ArgumentException(
-                $"Cannot merge an accumulator of {other.Length} values at F = {other.FractionBits} into one of {Length} values at F = {FractionBits}.",
-                nameof(other));
-        }
-        long newWeightSum = unchecked(_weightSum + other._weightSum);
-        if (newWeightSum < _weightSum)
-        {
-            throw new OverflowException("Merging would overflow the total weight.");
-        }
+        long newWeightSum = MergedWeightSum(other);
         if (AddSums(_sums, other._sums, negate: false))
         {
             AddSums(_sums, other._sums, negate: true);
@@ -276,11 +250,11 @@ public sealed class FixedPointAccumulator
     /// value or sum left the long range. Every path (512, 256, scalar) computes the same integers: one
     /// IEEE double multiply, round half to even, and a saturating conversion, so add and subtract match.
     /// </summary>
-    private static (double SumOfSquares, bool Overflow) Apply<TDirection>(ReadOnlySpan<float> update, double scale, long[] sums)
+    private static (double SumOfSquares, bool Overflow) Apply<TDirection>(ReadOnlySpan<float> update, double scale, Span<long> sums)
         where TDirection : struct, IDirection
     {
         ref float src = ref MemoryMarshal.GetReference(update);
-        ref long dst = ref MemoryMarshal.GetArrayDataReference(sums);
+        ref long dst = ref MemoryMarshal.GetReference(sums);
         nuint n = (nuint)sums.Length;
         nuint i = 0;
         double sumOfSquares = 0;

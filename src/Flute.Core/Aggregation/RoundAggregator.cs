@@ -13,6 +13,8 @@ public sealed class RoundAggregator
     private readonly FixedPointAccumulator? _sums;
     private readonly UpdateBuffer? _buffer;
     private readonly float[]? _update;
+    private readonly HashSet<long> _maskedClients = [];
+    private PairwiseMasks? _masks;
 
     /// <summary>An aggregator for <paramref name="strategy"/> over models of <paramref name="parameters"/> parameters.</summary>
     /// <exception cref="ArgumentException">The strategy's update is shorter than the model.</exception>
@@ -49,27 +51,55 @@ public sealed class RoundAggregator
     /// <summary>Updates taken this round (silo partials count their clients).</summary>
     public int Count => _buffer?.Count ?? _sums!.Count;
 
-    /// <summary>Empties the aggregator and the tally for a new round.</summary>
-    public void Reset()
+    /// <summary>Cohort pairs whose leftover masks <see cref="Finish"/> removed this round (secure aggregation); 0 otherwise.</summary>
+    public int LeftoverMaskPairs { get; private set; }
+
+    /// <summary>
+    /// Empties the aggregator and the tally for a new round. With <paramref name="masks"/> the round is
+    /// securely aggregated: clients send masked fixed-point updates, silos' partials are merged modulo
+    /// 2^64, and <see cref="Finish"/> removes the masks of cohort members that sent nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Masks were given, but the strategy buffers updates.</exception>
+    public void Reset(PairwiseMasks? masks = null)
     {
+        if (masks is not null && _sums is null)
+            throw new InvalidOperationException($"strategy '{Strategy.Name}' buffers individual updates, which secure aggregation hides");
         _sums?.Reset();
         _buffer?.Clear();
         Tally = new RoundTally();
+        _masks = masks;
+        _maskedClients.Clear();
+        LeftoverMaskPairs = 0;
     }
 
     /// <summary>Takes one client's payload; anything but <see cref="FoldStatus.Folded"/> leaves the aggregate unchanged.</summary>
     /// <exception cref="InvalidDataException">The payload's header does not match the client, round or model version.</exception>
-    public FoldStatus Take(byte[] payload, long client, int round, long modelVersion) =>
-        _buffer is not null
-            ? _buffer.TryAdd(payload, client, round, modelVersion, Tally)
-            : UpdateFold.Fold(payload, client, round, modelVersion, Strategy, _sums!, Tally);
+    public FoldStatus Take(byte[] payload, long client, int round, long modelVersion)
+    {
+        if (_buffer is not null) return _buffer.TryAdd(payload, client, round, modelVersion, Tally);
+        FoldStatus status = UpdateFold.Fold(payload, client, round, modelVersion, Strategy, _sums!, Tally);
+        if (_masks is not null && status == FoldStatus.Folded) _maskedClients.Add(client);
+        return status;
+    }
 
-    /// <summary>Adds a silo's partial weighted sums (weighted-sum strategies only).</summary>
-    /// <exception cref="InvalidOperationException">The strategy buffers updates.</exception>
-    public void AddPartial(ReadOnlySpan<long> sums, long weightSum, int count, int fractionBits)
+    /// <summary>
+    /// Adds a silo's partial weighted sums (weighted-sum strategies only). A securely aggregated round
+    /// needs the partial's <paramref name="clients"/>: their masks are the ones that cancel.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The strategy buffers updates, or a masked partial came without its clients.</exception>
+    public void AddPartial(ReadOnlySpan<long> sums, long weightSum, int count, int fractionBits, IReadOnlyCollection<long>? clients = null)
     {
         if (_sums is null) throw new InvalidOperationException($"strategy '{Strategy.Name}' buffers updates; silos must not fold them");
-        _sums.Add(FixedPointAccumulator.FromState(sums, weightSum, count, fractionBits));
+        var partial = FixedPointAccumulator.FromState(sums, weightSum, count, fractionBits);
+        if (_masks is null)
+        {
+            _sums.Add(partial);
+            return;
+        }
+        if (clients is null || clients.Count != count)
+            throw new InvalidOperationException($"a masked partial of {count} updates must name its {count} clients");
+        _sums.AddWrapping(partial);
+        _maskedClients.UnionWith(clients);
     }
 
     /// <summary>
@@ -93,6 +123,7 @@ public sealed class RoundAggregator
         }
         else
         {
+            if (_masks is not null) LeftoverMaskPairs = _sums!.RemoveLeftoverMasks(_masks, _maskedClients);
             _sums!.WeightedMean(update);
         }
         Strategy.FinishUpdate(round, Count, update);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Flute.Core.Codecs;
 using Flute.Core.Strategies;
 
@@ -26,6 +27,10 @@ public static class UpdateFold
         {
             status = aggregate.TryFold(data.Span, weight);
         }
+        else if (string.Equals(header.Codec, PairwiseMasks.CodecName, StringComparison.Ordinal))
+        {
+            status = FoldMasked(header, data.Span, weight, aggregate);
+        }
         else
         {
             // Another codec: decode into a pooled scratch buffer, then fold the floats exactly as float32's.
@@ -44,6 +49,16 @@ public static class UpdateFold
         if (status == FoldStatus.Folded) tally.Add(header.SampleCount, header.Loss);
         else tally.Rejected++;
         return status;
+    }
+
+    /// <summary>A secure-aggregation payload: fixed-point integers plus masks, added modulo 2^64 (never decoded to floats).</summary>
+    private static FoldStatus FoldMasked(in PayloadHeader header, ReadOnlySpan<byte> data, double weight, FixedPointAccumulator aggregate)
+    {
+        if (data.Length != aggregate.Length * sizeof(long) || aggregate.FractionBits != FixedPointAccumulator.DefaultFractionBits)
+            throw new InvalidDataException($"client {header.Client} sent a masked update of {data.Length} bytes at F = {FixedPointAccumulator.DefaultFractionBits}; the fold expects {aggregate.Length * sizeof(long)} bytes at F = {aggregate.FractionBits}");
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("Reading masked payloads in place needs a little-endian machine.");
+        return aggregate.TryFoldMasked(MemoryMarshal.Cast<byte, long>(data), weight);
     }
 
     /// <summary>Whether the payload's data is raw float32 (folded without decoding).</summary>

@@ -231,6 +231,14 @@ public static partial class ConfigSchema
         NumberWhere("privacy.target_epsilon", "server.strategy dpfedavg: stop (status finished) before the first round whose ε would exceed this; 0 means no target.",
             c => c.Privacy.TargetEpsilon, (c, v) => c.Privacy.TargetEpsilon = v, "0, or ≥ the ε of one round",
             TargetEpsilonExpected, c => c.Privacy.TargetEpsilon == 0 || (c.Privacy.TargetEpsilon > 0 && double.IsFinite(c.Privacy.TargetEpsilon) && c.Privacy.TargetEpsilon >= FirstRoundEpsilon(c))),
+        // After the strategy's and the privacy keys, whose values it builds the strategy from.
+        new ConfigKey("server.secure_aggregation", ConfigValueType.Name,
+            "Simulated secure aggregation (docs/privacy.md): on makes every client send its weighted update as 64-bit fixed-point integers plus pairwise masks that cancel exactly in the sum, so silos and server only see masked updates and the exact aggregate; the model is bit for bit the one of off. Needs a weighted-sum strategy and client.codec float32. Costs O(cohort² × parameters) mask draws per round.",
+            string.Join(", ", KnownNames.OffOn), () => KnownNames.OffOn, false,
+            c => c.Server.SecureAggregation, (c, v) => c.Server.SecureAggregation = (string)v,
+            node => ConfigValues.ParseText(node) is string s && KnownNames.OffOn.Contains(s) ? s : null,
+            SecureAggregationExpected,
+            c => KnownNames.OffOn.Contains(c.Server.SecureAggregation) && (c.Server.SecureAggregation == "off" || SecureAggregationConflict(c) is null)),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
@@ -299,6 +307,21 @@ public static partial class ConfigSchema
         }
     }
     private static bool IsFedBuff(FluteConfig c) => c.Server.Strategy == FedBuff.StrategyName;
+
+    private static string SecureAggregationExpected(FluteConfig c) =>
+        c.Server.SecureAggregation == "on" && SecureAggregationConflict(c) is string conflict
+            ? $"off ({conflict})"
+            : $"one of {string.Join(", ", KnownNames.OffOn)}";
+
+    /// <summary>Why masked updates cannot work with <paramref name="c"/>, or null when they can.</summary>
+    private static string? SecureAggregationConflict(FluteConfig c)
+    {
+        if (c.Client.Codec != Codecs.Float32Codec.CodecName)
+            return $"secure aggregation masks the fixed-point form of float32 updates, but client.codec is {c.Client.Codec}";
+        if (Components.Strategies.Contains(c.Server.Strategy) && StrategyRegistry.Create(c).Aggregator != AggregatorKind.WeightedSum)
+            return $"server.strategy {c.Server.Strategy} inspects individual updates, which secure aggregation hides; use a weighted-sum strategy";
+        return null;
+    }
 
     private static bool ClockOn(FluteConfig c) => c.Devices.Clock == "on";
 

@@ -163,6 +163,8 @@ public sealed class ServerSection
     public int MaxRetries { get; set; } = 3;
     /// <summary>server.aggregation: auto (silo on a cluster of several silos, else direct), silo (each silo sums its clients' updates; one partial per silo reaches the server) or direct (every update goes to the server).</summary>
     public string Aggregation { get; set; } = "auto";
+    /// <summary>server.secure_aggregation: off | on — clients send pairwise-masked fixed-point updates that cancel exactly in the sum (docs/privacy.md).</summary>
+    public string SecureAggregation { get; set; } = "off";
     /// <summary>server.eval_batch_size: samples per evaluation batch.</summary>
     public int EvalBatchSize { get; set; } = 1000;
     /// <summary>server.fedbuff_concurrency: FedBuff's C, clients training at once.</summary>

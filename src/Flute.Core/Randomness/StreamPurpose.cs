@@ -38,4 +38,6 @@ public enum StreamPurpose : ulong
     ClientTestSplit = 23,
     /// <summary>The data order of a client's personalization steps before it is evaluated (server.personalization_steps).</summary>
     Personalization = 24,
+    /// <summary>A pairwise secure-aggregation mask (server.secure_aggregation), keyed per (round, lower client id, higher client id).</summary>
+    SecureAggregationMask = 29,
 }

@@ -125,14 +125,16 @@ public sealed class ClientGrain(
         // float32 (the default) trains straight into the payload; any other codec trains into a pooled
         // float32 scratch buffer and encodes it into the payload at the end.
         IUpdateCodec codec = context.Codec;
-        bool encoded = codec is not Float32Codec;
-        int dataBytes = encoded ? codec.EncodedSize(updateValues) : updateBytes;
+        // Secure aggregation: train into the scratch buffer too, and send masked fixed-point integers.
+        PairwiseMasks? masks = request.MaskCohort is { } maskCohort ? new PairwiseMasks(request.Seed, request.Round, maskCohort) : null;
+        bool encoded = codec is not Float32Codec || masks is not null;
+        int dataBytes = masks is not null ? updateValues * sizeof(long) : encoded ? codec.EncodedSize(updateValues) : updateBytes;
         ClientInstructions? instructions = request.Instructions is { } i
             ? new ClientInstructions(ProximalMu: i.ProximalMu, ControlVariates: i.ControlVariates, ClipNorm: i.ClipNorm)
             : null;
         bool controlVariates = instructions?.ControlVariates == true && !zeroStep;
         float[] clientControl = controlVariates ? await ReadClientControlAsync(request, clientId, context) : [];
-        var header = new PayloadHeader(request.ExperimentId, request.Round, request.ModelVersion, clientId, 0, 0, codec.Name);
+        var header = new PayloadHeader(request.ExperimentId, request.Round, request.ModelVersion, clientId, 0, 0, masks is null ? codec.Name : PairwiseMasks.CodecName);
         byte[] payload = payloads.Rent(PseudoGradientPayload.SizeOf(header, dataBytes));
         byte[]? scratch = encoded ? payloads.Rent(updateBytes) : null;
         try
@@ -145,10 +147,10 @@ public sealed class ClientGrain(
                 // payload, fold) with no SGD step — what bench scale measures. The update is zero.
                 update.Span.Clear();
                 ApplyAttack(request, clientId, update.Span);
-                Encode(codec, scratch, data.Span, request, clientId);
+                if (masks is null) Encode(codec, scratch, data.Span, request, clientId);
                 int used = client.MaxSamples > 0 ? Math.Min(samples, client.MaxSamples) : samples;
                 PseudoGradientPayload.Write(payload, header with { SampleCount = used, Loss = 0 }, dataBytes);
-                return new TrainResult(clientId, used, 0, payload);
+                return masks is null ? new TrainResult(clientId, used, 0, payload) : MaskOrReject(masks, payload, scratch!, data.Span, context, clientId);
             }
             ClientShard shard = context.Data.Shard(clientId);
             double lr = LearningRateSchedule.ForClient(context.Config).At(request.Round);
@@ -179,10 +181,12 @@ public sealed class ClientGrain(
             if (instructions?.ClipNorm > 0)
                 UpdateClipping.ClipL2(MemoryMarshal.Cast<byte, float>(update.Span), instructions.ClipNorm);
             ApplyAttack(request, clientId, update.Span);
-            Encode(codec, scratch, data.Span, request, clientId);
+            if (masks is null) Encode(codec, scratch, data.Span, request, clientId);
             // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.
             PseudoGradientPayload.Write(payload, header with { SampleCount = outcome.SampleCount, Loss = outcome.MeanLoss }, dataBytes);
-            return new TrainResult(clientId, outcome.SampleCount, outcome.MeanLoss, payload);
+            return masks is null
+                ? new TrainResult(clientId, outcome.SampleCount, outcome.MeanLoss, payload)
+                : MaskOrReject(masks, payload, scratch!, data.Span, context, clientId);
         }
         catch
         {
@@ -193,6 +197,22 @@ public sealed class ClientGrain(
         {
             if (scratch is not null) payloads.Return(scratch);
         }
+    }
+
+    /// <summary>
+    /// Secure aggregation: weighs the float32 update in <paramref name="scratch"/> as the fold would
+    /// (the strategy's weight of the header just written), converts it to the fold's fixed-point
+    /// integers and masks them into the payload. An update the fold would reject (NaN/Inf, out of
+    /// range, bad weight) is not sent: the reply names the reason, and the server removes its masks.
+    /// </summary>
+    private TrainResult MaskOrReject(PairwiseMasks masks, byte[] payload, byte[] scratch, Span<byte> data, ExperimentContext context, long clientId)
+    {
+        PayloadHeader written = PseudoGradientPayload.Read(payload, out _);
+        double weight = context.Strategy.ClientWeight(new ClientUpdateInfo(written.SampleCount, written.Loss));
+        FoldStatus status = masks.TryWriteMasked(MemoryMarshal.Cast<byte, float>(scratch.AsSpan()), weight, data, clientId);
+        if (status == FoldStatus.Folded) return new TrainResult(clientId, written.SampleCount, written.Loss, payload);
+        payloads.Return(payload);
+        return new TrainResult(clientId, written.SampleCount, written.Loss, null) { Rejected = status.ToString() };
     }
 
     /// <summary>

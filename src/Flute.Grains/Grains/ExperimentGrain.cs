@@ -307,7 +307,9 @@ public sealed partial class ExperimentGrain(
         _aggregator = new RoundAggregator(_strategy, context.Layout.ParameterCount);
         _clock?.Dispose();
         _clock = RoundClock.From(config);
-        _updateEncodedBytes = context.Codec.EncodedSize(_strategy.UpdateLength(context.Layout.ParameterCount));
+        // A masked update is one long per value (PairwiseMasks), whatever the codec.
+        int updateValues = _strategy.UpdateLength(context.Layout.ParameterCount);
+        _updateEncodedBytes = config.Server.SecureAggregation == "on" ? updateValues * sizeof(long) : context.Codec.EncodedSize(updateValues);
         _spec = spec;
         _context = context;
         _totalRounds = totalRounds;
@@ -440,16 +442,19 @@ public sealed partial class ExperimentGrain(
         bool foldOnSilos = !_aggregator.IsBuffered
             && (config.Server.Aggregation == "silo" || (config.Server.Aggregation == "auto" && Cluster.Silos > 1));
         ClientInstructions instructions = _strategy.ConfigureRound(round);
+        // Secure aggregation: masks are agreed among everyone sampled, before anyone trains or drops out.
+        long[]? maskCohort = config.Server.SecureAggregation == "on" ? clocked?.sampled ?? cohort : null;
         var request = new TrainRequest(context.ExperimentId, round, _version, config.Experiment.Seed)
         {
             FoldOnSilo = foldOnSilos,
             Instructions = instructions.IsNone ? null : new TrainInstructions(instructions.ProximalMu) { ControlVariates = instructions.ControlVariates, ClipNorm = instructions.ClipNorm },
+            MaskCohort = maskCohort,
         };
         // Attackers come from (seed, round, client) like the cohort, so a resumed round attacks the same clients.
         AttackOptions attack = AttackOptions.From(config.Attack);
         long[] attackers = attack.IsActive ? AttackerSelection.Choose(config.Experiment.Seed, round, cohort, attack.Fraction) : [];
         RoundAttack? roundAttack = attackers.Length > 0 ? new RoundAttack(attackers.ToHashSet(), new TrainAttack(config.Attack.Type, attack.Scale)) : null;
-        _aggregator.Reset();
+        _aggregator.Reset(maskCohort is null ? null : new PairwiseMasks(config.Experiment.Seed, round, maskCohort));
         long modelBytesBefore = Server.BytesServed;
         int window = config.Server.MaxInFlight > 0 ? config.Server.MaxInFlight : 4 * clusterTrainers;
         RoundCollection collected = await Runner.RunAsync(cohort, request, window, config.Server.MaxRetries, _aggregator, _silosUsed, roundAttack);
@@ -494,6 +499,7 @@ public sealed partial class ExperimentGrain(
             ClientUpdateBytes = (long)(tally.Folded + tally.Rejected) * _updateEncodedBytes,
             Epsilon = _strategy is DpFedAvg dp ? dp.SpentAfter(round).Epsilon : null,
             Delta = _strategy is DpFedAvg dpDelta ? dpDelta.Options.Delta : null,
+            MaskPairsRecovered = maskCohort is null ? null : _aggregator.LeftoverMaskPairs,
             SiloClients = collected.SiloClients,
             Attacked = attack.IsActive ? attackers.Length : null,
             ClientAccuracy = clientAccuracy,

@@ -47,7 +47,7 @@ public sealed partial class RoundRunner(IGrainFactory grains, PayloadBufferPool 
             PartialAggregate? partial = await TakePartialAsync(silo, request);
             if (partial is not null && partial.ClientIds.Length == expected.Count && partial.ClientIds.All(expected.Contains))
             {
-                aggregator.AddPartial(MemoryMarshal.Cast<byte, long>(partial.Sums), partial.WeightSum, partial.ClientIds.Length, partial.FractionBits);
+                aggregator.AddPartial(MemoryMarshal.Cast<byte, long>(partial.Sums), partial.WeightSum, partial.ClientIds.Length, partial.FractionBits, partial.ClientIds);
                 tally.Merge(partial.ClientIds.Length, partial.LossSum, partial.LossWeight, partial.LossCount);
                 collection.UpdateBytes += partial.Sums.Length + sizeof(long) * partial.ClientIds.Length;
                 collection.SiloClients[SiloLabel(silo)] = expected.Count;

@@ -44,6 +44,7 @@ public static class MetricsJson
             if (m.ClientUpdateBytes is long encoded) json.WriteNumber("client_update_bytes", encoded);
             if (m.Epsilon is double epsilon) WriteNumber(json, "epsilon", epsilon);
             if (m.Delta is double delta) WriteNumber(json, "delta", delta);
+            if (m.MaskPairsRecovered is int pairs) json.WriteNumber("mask_pairs_recovered", pairs);
             if (m.SiloClients is { Count: > 0 } silos)
             {
                 json.WriteStartObject("silo_clients");
@@ -84,6 +85,7 @@ public static class MetricsJson
                 ClientUpdateBytes = o.TryGetProperty("client_update_bytes", out JsonElement encoded) ? encoded.GetInt64() : null,
                 Epsilon = Number(o, "epsilon"),
                 Delta = Number(o, "delta"),
+                MaskPairsRecovered = o.TryGetProperty("mask_pairs_recovered", out JsonElement pairs) ? pairs.GetInt32() : null,
                 SiloClients = o.TryGetProperty("silo_clients", out JsonElement silos)
                     ? silos.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal)
                     : null,

@@ -38,12 +38,14 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
     /// <summary>
     /// A quantizing codec (its stochastic rounding is keyed by round and client) and central DP (its
     /// noise by round, its ε a function of the round): a re-run round must draw the same, and the
-    /// resumed run must report the same ε as the uninterrupted one.
+    /// resumed run must report the same ε as the uninterrupted one. Secure aggregation (masks keyed by
+    /// round and pair): the re-run round's clients mask again, and the model is FedAvg's own.
     /// </summary>
     [Theory]
-    [InlineData("quant", "client.codec=quant:4")]
-    [InlineData("dp", "server.strategy=dpfedavg")]
-    public void A_quantized_or_private_run_crashed_mid_round_then_resumed_gives_the_uninterrupted_model_and_epsilon(string name, string setting)
+    [InlineData("quant", "client.codec=quant:4", false)]
+    [InlineData("dp", "server.strategy=dpfedavg", false)]
+    [InlineData("secagg", "server.secure_aggregation=on", true)]
+    public void A_quantized_or_private_run_crashed_mid_round_then_resumed_gives_the_uninterrupted_model_and_epsilon(string name, string setting, bool sameAsFedAvg)
     {
         string reference = Id($"{name}-reference");
         string id = Id($"{name}-crash");
@@ -54,7 +56,12 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
         Assert.True(crashed.ExitCode == 137, $"expected a SIGKILL at 5:train, got exit {crashed.ExitCode}\n{crashed.StdErr}");
         ResumeToEnd(id);
         Assert.Equal(SummarySha(reference), SummarySha(id));
-        Assert.NotEqual(ReferenceSha(), SummarySha(id)); // the codec or DP really ran: FedAvg's float32 model differs
+        // The codec or DP really ran (FedAvg's float32 model differs); masks cancel exactly (it is the same).
+        if (sameAsFedAvg) Assert.Equal(ReferenceSha(), SummarySha(id));
+        else Assert.NotEqual(ReferenceSha(), SummarySha(id));
+        // Masked rounds say how many leftover mask pairs they removed (none without dropouts).
+        string metrics = File.ReadAllText(Path.Combine(Directory, "runs", id, "metrics.jsonl"));
+        Assert.Equal(sameAsFedAvg, metrics.Contains("\"mask_pairs_recovered\":0", StringComparison.Ordinal));
         Assert.Equal(Summary(reference).GetProperty("epsilon").ToString(), Summary(id).GetProperty("epsilon").ToString());
         Assert.Equal(Enumerable.Range(0, Rounds + 1), MetricsRounds(id));
     }

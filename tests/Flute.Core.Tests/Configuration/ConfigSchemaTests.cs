@@ -62,6 +62,7 @@ public sealed class ConfigSchemaTests
             ["server.client_eval"] = KnownNames.ClientEvaluations,
             ["attack.type"] = KnownNames.AttackTypes,
             ["devices.clock"] = KnownNames.OffOn,
+            ["server.secure_aggregation"] = KnownNames.OffOn,
             ["silo.compute"] = KnownNames.ComputeModes,
             ["storage.provider"] = KnownNames.StorageProviders,
             ["storage.best_metric"] = KnownNames.BestMetrics,

@@ -71,6 +71,31 @@ public sealed class TwoSiloTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Secure_aggregation_with_dropouts_merges_two_silos_masked_partials_into_the_unmasked_model()
+    {
+        // Each silo's partial is a masked sum (uniform in the ring); the server adds both modulo 2^64
+        // and removes the masks shared with the clients that dropped out.
+        static void Dropout(FluteConfig c)
+        {
+            c.Devices.Clock = "on";
+            c.Devices.Dropout = 0.25;
+        }
+        var (secure, secureRounds) = await RunAsync("two-silo-secagg", "silo", c =>
+        {
+            Dropout(c);
+            c.Server.SecureAggregation = "on";
+        });
+        var (plain, _) = await RunAsync("two-direct-plain-dropout", "direct", Dropout);
+
+        Assert.Equal(ExperimentStatus.Finished, secure.Status);
+        Assert.Equal(plain.ModelSha256, secure.ModelSha256);
+        List<RoundMetrics> trained = [.. secureRounds.Where(r => r.Round > 0)];
+        Assert.All(trained, r => Assert.Equal(r.Clients * (r.Sampled - r.Clients), r.MaskPairsRecovered));
+        Assert.Contains(trained, r => r.MaskPairsRecovered > 0);
+        Assert.Contains(trained, r => r.SiloClients!.Count == 2);
+    }
+
+    [Fact]
     public async Task Per_silo_partial_sums_give_the_same_model_as_sending_every_update_to_the_server()
     {
         var (silo, siloRounds) = await RunAsync("two-silo", "silo");
