@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Flute.Core.Plugins;
+using Flute.Core.Privacy;
 using Flute.Core.Registry;
 using Flute.Core.Strategies;
 
@@ -138,6 +139,13 @@ public static partial class ConfigSchema
             "1 to data.num_clients",
             c => $"an integer from 1 to data.num_clients ({c.Data.NumClients})",
             c => c.Server.ClientsPerRound >= 1 && c.Server.ClientsPerRound <= c.Data.NumClients),
+        new ConfigKey("server.sampling", ConfigValueType.Name,
+            "How each round's cohort is drawn: fixed (exactly server.clients_per_round of data.num_clients, without replacement) or poisson (each client independently with probability q = clients_per_round / num_clients, so the cohort size varies and may be 0; a round without clients makes no server step). poisson needs devices.clock off.",
+            string.Join(", ", KnownNames.Samplings), () => KnownNames.Samplings, false,
+            c => c.Server.Sampling, (c, v) => c.Server.Sampling = (string)v,
+            node => ConfigValues.ParseText(node) is string s && KnownNames.Samplings.Contains(s) ? s : null,
+            c => ClockOn(c) ? "fixed (devices.clock is on; the virtual clock draws fixed-size cohorts)" : $"one of {string.Join(", ", KnownNames.Samplings)}",
+            c => KnownNames.Samplings.Contains(c.Server.Sampling) && (c.Server.Sampling == "fixed" || !ClockOn(c))),
         Integer("server.eval_every", "Evaluate the global model every k rounds and after the last; 0 means only after the last.",
             c => c.Server.EvalEvery, (c, v) => c.Server.EvalEvery = v, min: 0),
         Integer("server.max_in_flight", "Training calls in flight at once; 0 means 4 × the cluster's trainers.",
@@ -231,6 +239,15 @@ public static partial class ConfigSchema
         NumberWhere("privacy.target_epsilon", "server.strategy dpfedavg: stop (status finished) before the first round whose ε would exceed this; 0 means no target.",
             c => c.Privacy.TargetEpsilon, (c, v) => c.Privacy.TargetEpsilon = v, "0, or ≥ the ε of one round",
             TargetEpsilonExpected, c => c.Privacy.TargetEpsilon == 0 || (c.Privacy.TargetEpsilon > 0 && double.IsFinite(c.Privacy.TargetEpsilon) && c.Privacy.TargetEpsilon >= FirstRoundEpsilon(c))),
+        Name("privacy.adaptive_clipping", "server.strategy dpfedavg: on makes privacy.clip_norm the starting C, moved every round toward the privacy.target_quantile of the clients' update norms (Andrew et al. 2021) with a noised count of unclipped clients; the total noise multiplier stays privacy.noise_multiplier.",
+            c => c.Privacy.AdaptiveClipping, (c, v) => c.Privacy.AdaptiveClipping = v, KnownNames.OffOn),
+        Number("privacy.target_quantile", "Adaptive clipping: γ, the share of clients whose update norm C should cover.",
+            c => c.Privacy.TargetQuantile, (c, v) => c.Privacy.TargetQuantile = v, "0 to 1", "a number from 0 to 1", v => v is >= 0 and <= 1),
+        Number("privacy.clip_learning_rate", "Adaptive clipping: η of the geometric step C ← C·exp(−η·(b̃ − γ)), b̃ the noised share of unclipped clients.",
+            c => c.Privacy.ClipLearningRate, (c, v) => c.Privacy.ClipLearningRate = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
+        NumberWhere("privacy.clipped_count_stddev", "Adaptive clipping: σ_b, the standard deviation of the Gaussian noise on the round's count of unclipped clients; 0 means server.clients_per_round / 20 (the paper's choice). The update's noise multiplier becomes (z^-2 − (2σ_b)^-2)^-1/2, so it must exceed z/2.",
+            c => c.Privacy.ClippedCountStddev, (c, v) => c.Privacy.ClippedCountStddev = v, "≥ 0 (0 = clients_per_round / 20); with adaptive clipping on, the σ_b used > privacy.noise_multiplier / 2",
+            CountStddevExpected, c => c.Privacy.ClippedCountStddev >= 0 && double.IsFinite(c.Privacy.ClippedCountStddev) && (!AdaptiveOn(c) || 2 * DpFedAvgOptions.CountStddevOf(c) > c.Privacy.NoiseMultiplier)),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
@@ -377,6 +394,13 @@ public static partial class ConfigSchema
         c.Server.Strategy == DpFedAvg.StrategyName && c.Privacy.NoiseMultiplier > 0 && c.Privacy.Delta is > 0 and < 1 && c.Data.NumClients > 0
             ? new DpFedAvg(DpFedAvgOptions.From(c)).SpentAfter(1).Epsilon
             : 0;
+
+    private static bool AdaptiveOn(FluteConfig c) => c.Server.Strategy == DpFedAvg.StrategyName && c.Privacy.AdaptiveClipping == "on";
+
+    private static string CountStddevExpected(FluteConfig c) =>
+        AdaptiveOn(c)
+            ? $"0 or a number ≥ 0 such that σ_b (the value, or clients_per_round / 20 = {ConfigValues.Format(AdaptiveClipping.DefaultCountStddev(c.Server.ClientsPerRound))} for 0) > privacy.noise_multiplier / 2 = {ConfigValues.Format(c.Privacy.NoiseMultiplier / 2)}"
+            : "a number ≥ 0";
 
     private static string TargetEpsilonExpected(FluteConfig c)
     {

@@ -38,4 +38,8 @@ public enum StreamPurpose : ulong
     ClientTestSplit = 23,
     /// <summary>The data order of a client's personalization steps before it is evaluated (server.personalization_steps).</summary>
     Personalization = 24,
+    /// <summary>The Gaussian noise adaptive clipping (privacy.adaptive_clipping) adds to a round's count of unclipped clients, keyed per round.</summary>
+    ClipCountNoise = 25,
+    /// <summary>The geometric gaps between the clients of a Poisson-sampled cohort (server.sampling poisson), keyed per round.</summary>
+    PoissonCohort = 26,
 }
