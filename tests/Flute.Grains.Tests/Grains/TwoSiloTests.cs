@@ -71,6 +71,39 @@ public sealed class TwoSiloTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Adaptive_clipping_counts_the_same_clipped_clients_folded_per_silo_as_on_the_server()
+    {
+        // Poisson cohorts (q = 12/40) and adaptive clipping: the count of unclipped clients travels in each
+        // silo's partial and must equal the count the server takes from every reply (direct).
+        static void Dp(FluteConfig c)
+        {
+            c.Server.Strategy = "dpfedavg";
+            c.Server.Sampling = "poisson";
+            c.Privacy.ClipNorm = 0.5;
+            c.Privacy.NoiseMultiplier = 1.0;
+            c.Privacy.AdaptiveClipping = "on";
+            c.Privacy.ClippedCountStddev = 1.0;
+        }
+        var (silo, siloRounds) = await RunAsync("two-silo-adaptive", "silo", Dp);
+        var (direct, directRounds) = await RunAsync("two-direct-adaptive", "direct", Dp);
+
+        Assert.Equal(ExperimentStatus.Finished, silo.Status);
+        Assert.Equal(direct.ModelSha256, silo.ModelSha256);
+        Assert.Equal(directRounds.Select(r => r.ClipNorm), siloRounds.Select(r => r.ClipNorm));
+        Assert.Equal(directRounds.Select(r => r.ClippedFraction), siloRounds.Select(r => r.ClippedFraction));
+        Assert.Equal(0.5, siloRounds.Single(r => r.Round == 1).ClipNorm);
+        foreach (RoundMetrics r in siloRounds.Where(r => r.Round > 0 && r.StepSkipped is null))
+        {
+            // 1 − clipped_fraction = (unclipped + σ_b·g) / K with g from (seed, ClipCountNoise, round): the
+            // count recovered from the metric is a whole number of the round's clients.
+            double g = Flute.Core.Randomness.DeterministicRandom.For(21, Flute.Core.Randomness.StreamPurpose.ClipCountNoise, r.Round).NextGaussian();
+            double unclipped = (1 - r.ClippedFraction!.Value) * 12 - 1.0 * g;
+            Assert.Equal(Math.Round(unclipped), unclipped, 6);
+            Assert.InRange(Math.Round(unclipped), 0, r.Clients);
+        }
+    }
+
+    [Fact]
     public async Task Per_silo_partial_sums_give_the_same_model_as_sending_every_update_to_the_server()
     {
         var (silo, siloRounds) = await RunAsync("two-silo", "silo");
