@@ -139,13 +139,11 @@ public static partial class ConfigSchema
             "1 to data.num_clients",
             c => $"an integer from 1 to data.num_clients ({c.Data.NumClients})",
             c => c.Server.ClientsPerRound >= 1 && c.Server.ClientsPerRound <= c.Data.NumClients),
-        new ConfigKey("server.sampling", ConfigValueType.Name,
+        NameWhere("server.sampling",
             "How each round's cohort is drawn: fixed (exactly server.clients_per_round of data.num_clients, without replacement) or poisson (each client independently with probability q = clients_per_round / num_clients, so the cohort size varies and may be 0; a round without clients makes no server step). poisson needs devices.clock off.",
-            string.Join(", ", KnownNames.Samplings), () => KnownNames.Samplings, false,
-            c => c.Server.Sampling, (c, v) => c.Server.Sampling = (string)v,
-            node => ConfigValues.ParseText(node) is string s && KnownNames.Samplings.Contains(s) ? s : null,
+            c => c.Server.Sampling, (c, v) => c.Server.Sampling = v, KnownNames.Samplings,
             c => ClockOn(c) ? "fixed (devices.clock is on; the virtual clock draws fixed-size cohorts)" : $"one of {string.Join(", ", KnownNames.Samplings)}",
-            c => KnownNames.Samplings.Contains(c.Server.Sampling) && (c.Server.Sampling == "fixed" || !ClockOn(c))),
+            c => c.Server.Sampling == "fixed" || !ClockOn(c)),
         Integer("server.eval_every", "Evaluate the global model every k rounds and after the last; 0 means only after the last.",
             c => c.Server.EvalEvery, (c, v) => c.Server.EvalEvery = v, min: 0),
         Integer("server.max_in_flight", "Training calls in flight at once; 0 means 4 × the cluster's trainers.",
@@ -198,13 +196,11 @@ public static partial class ConfigSchema
         Number("attack.scale", "The factor of sign_flip and scale, the standard deviation of gaussian.",
             c => c.Attack.Scale, (c, v) => c.Attack.Scale = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
 
-        new ConfigKey("devices.clock", ConfigValueType.Name,
+        NameWhere("devices.clock",
             "The virtual clock (docs/heterogeneity.md): on gives every client a device (speed, bandwidth), computes when each update would arrive, applies the round policies below and records virtual time in metrics.jsonl; off (default) leaves rounds as they are. server.strategy fedbuff needs it on.",
-            string.Join(", ", KnownNames.OffOn), () => KnownNames.OffOn, false,
-            c => c.Devices.Clock, (c, v) => c.Devices.Clock = (string)v,
-            node => ConfigValues.ParseText(node) is string s && KnownNames.OffOn.Contains(s) ? s : null,
+            c => c.Devices.Clock, (c, v) => c.Devices.Clock = v, KnownNames.OffOn,
             c => IsFedBuff(c) ? "on (server.strategy fedbuff runs on the virtual clock)" : $"one of {string.Join(", ", KnownNames.OffOn)}",
-            c => KnownNames.OffOn.Contains(c.Devices.Clock) && (ClockOn(c) || !IsFedBuff(c))),
+            c => ClockOn(c) || !IsFedBuff(c)),
         Number("devices.speed_median", "Median training speed of a device, samples per virtual second (speeds are lognormal: median × e^(σ·z)).",
             c => c.Devices.SpeedMedian, (c, v) => c.Devices.SpeedMedian = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
         Number("devices.speed_sigma", "σ of the lognormal speed distribution; 0 gives every device the median speed.",
@@ -355,6 +351,15 @@ public static partial class ConfigSchema
         string allowed, Func<FluteConfig, string> expected, Func<FluteConfig, bool> isValid) =>
         new(path, ConfigValueType.Number, description, allowed, null, false,
             c => get(c), (c, v) => set(c, (double)v), ConfigValues.ParseNumber, expected, isValid);
+
+    /// <summary>A name key whose valid names also depend on other keys (<paramref name="allowedHere"/>, explained by <paramref name="expected"/>).</summary>
+    private static ConfigKey NameWhere(
+        string path, string description, Func<FluteConfig, string> get, Action<FluteConfig, string> set, string[] names,
+        Func<FluteConfig, string> expected, Func<FluteConfig, bool> allowedHere) =>
+        new(path, ConfigValueType.Name, description, string.Join(", ", names), () => names, false,
+            c => get(c), (c, v) => set(c, (string)v),
+            node => ConfigValues.ParseText(node) is string s && names.Contains(s) ? s : null,
+            expected, c => names.Contains(get(c)) && allowedHere(c));
 
     private static ConfigKey Name(string path, string description, Func<FluteConfig, string> get, Action<FluteConfig, string> set, string[] names)
     {

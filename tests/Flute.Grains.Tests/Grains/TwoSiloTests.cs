@@ -41,6 +41,17 @@ public sealed class TwoSiloTests : IAsyncLifetime
         return await ClusterFixture.RunToEndAsync(_cluster.Client, id, config, _dataDir);
     }
 
+    /// <summary>Runs the experiment with per-silo partials and with every update sent to the server; both must finish with the same model.</summary>
+    private async Task<(List<RoundMetrics> Silo, List<RoundMetrics> Direct)> SameModelOnSilosAndDirectAsync(string name, Action<FluteConfig> configure)
+    {
+        var (silo, siloRounds) = await RunAsync($"two-silo-{name}", "silo", configure);
+        var (direct, directRounds) = await RunAsync($"two-direct-{name}", "direct", configure);
+        Assert.Equal(ExperimentStatus.Finished, silo.Status);
+        Assert.Equal(ExperimentStatus.Finished, direct.Status);
+        Assert.Equal(direct.ModelSha256, silo.ModelSha256);
+        return (siloRounds, directRounds);
+    }
+
     [Fact]
     public async Task Central_dp_with_a_quantizing_codec_gives_the_same_model_and_epsilon_on_silo_partials_as_direct()
     {
@@ -53,12 +64,8 @@ public sealed class TwoSiloTests : IAsyncLifetime
             c.Privacy.ClipNorm = 0.5;
             c.Privacy.NoiseMultiplier = 1.2;
         }
-        var (silo, siloRounds) = await RunAsync("two-silo-dp", "silo", Dp);
-        var (direct, directRounds) = await RunAsync("two-direct-dp", "direct", Dp);
+        var (siloRounds, directRounds) = await SameModelOnSilosAndDirectAsync("dp", Dp);
 
-        Assert.Equal(ExperimentStatus.Finished, silo.Status);
-        Assert.Equal(ExperimentStatus.Finished, direct.Status);
-        Assert.Equal(direct.ModelSha256, silo.ModelSha256);
         Assert.Equal(directRounds.Select(r => r.Epsilon), siloRounds.Select(r => r.Epsilon));
         // quant:4 of logreg's 7850 parameters: 7 full buckets of 1024 (8 + 512 bytes) and one of 682 (8 + 341).
         const long encoded = 7 * (8 + 512) + 8 + 341;
@@ -84,11 +91,8 @@ public sealed class TwoSiloTests : IAsyncLifetime
             c.Privacy.AdaptiveClipping = "on";
             c.Privacy.ClippedCountStddev = 1.0;
         }
-        var (silo, siloRounds) = await RunAsync("two-silo-adaptive", "silo", Dp);
-        var (direct, directRounds) = await RunAsync("two-direct-adaptive", "direct", Dp);
+        var (siloRounds, directRounds) = await SameModelOnSilosAndDirectAsync("adaptive", Dp);
 
-        Assert.Equal(ExperimentStatus.Finished, silo.Status);
-        Assert.Equal(direct.ModelSha256, silo.ModelSha256);
         Assert.Equal(directRounds.Select(r => r.ClipNorm), siloRounds.Select(r => r.ClipNorm));
         Assert.Equal(directRounds.Select(r => r.ClippedFraction), siloRounds.Select(r => r.ClippedFraction));
         Assert.Equal(0.5, siloRounds.Single(r => r.Round == 1).ClipNorm);
