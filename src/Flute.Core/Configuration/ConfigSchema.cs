@@ -140,10 +140,9 @@ public static partial class ConfigSchema
             c => $"an integer from 1 to data.num_clients ({c.Data.NumClients})",
             c => c.Server.ClientsPerRound >= 1 && c.Server.ClientsPerRound <= c.Data.NumClients),
         NameWhere("server.sampling",
-            "How each round's cohort is drawn: fixed (exactly server.clients_per_round of data.num_clients, without replacement) or poisson (each client independently with probability q = clients_per_round / num_clients, so the cohort size varies and may be 0; a round without clients makes no server step). poisson needs devices.clock off.",
+            "How each round's cohort is drawn: fixed (exactly server.clients_per_round of data.num_clients, without replacement) or poisson (each client independently with probability q = clients_per_round / num_clients, so the cohort size varies and may be 0; a round without clients makes no server step). poisson needs devices.clock off and a strategy other than krum and multikrum (whose rounds need more than 2f + 2 updates).",
             c => c.Server.Sampling, (c, v) => c.Server.Sampling = v, KnownNames.Samplings,
-            c => ClockOn(c) ? "fixed (devices.clock is on; the virtual clock draws fixed-size cohorts)" : $"one of {string.Join(", ", KnownNames.Samplings)}",
-            c => c.Server.Sampling == "fixed" || !ClockOn(c)),
+            SamplingExpected, c => c.Server.Sampling == "fixed" || !(ClockOn(c) || IsKrum(c))),
         Integer("server.eval_every", "Evaluate the global model every k rounds and after the last; 0 means only after the last.",
             c => c.Server.EvalEvery, (c, v) => c.Server.EvalEvery = v, min: 0),
         Integer("server.max_in_flight", "Training calls in flight at once; 0 means 4 × the cluster's trainers.",
@@ -399,6 +398,11 @@ public static partial class ConfigSchema
         c.Server.Strategy == DpFedAvg.StrategyName && c.Privacy.NoiseMultiplier > 0 && c.Privacy.Delta is > 0 and < 1 && c.Data.NumClients > 0
             ? new DpFedAvg(DpFedAvgOptions.From(c)).SpentAfter(1).Epsilon
             : 0;
+
+    private static string SamplingExpected(FluteConfig c) =>
+        ClockOn(c) ? "fixed (devices.clock is on; the virtual clock draws fixed-size cohorts)"
+        : IsKrum(c) ? $"fixed ({c.Server.Strategy} needs more than 2f + 2 updates every round; a Poisson cohort may be smaller)"
+        : $"one of {string.Join(", ", KnownNames.Samplings)}";
 
     private static bool AdaptiveOn(FluteConfig c) => c.Server.Strategy == DpFedAvg.StrategyName && c.Privacy.AdaptiveClipping == "on";
 

@@ -81,6 +81,7 @@ public sealed class ConfigErrorTests
         { "dp target below one round's epsilon", Rounds, ["server.strategy=dpfedavg", "privacy.target_epsilon=0.5"], "privacy.target_epsilon", "expected 0 (no target) or a number ≥ " },
         { "dp delta of one", Rounds, ["privacy.delta=1"], "privacy.delta", "expected a number > 0 and < 1, found 1" },
         { "poisson sampling on the virtual clock", Rounds, ["server.sampling=poisson", "devices.clock=on"], "server.sampling", "expected fixed (devices.clock is on; the virtual clock draws fixed-size cohorts), found \"poisson\"" },
+        { "poisson sampling with krum", Rounds, ["server.strategy=krum", "server.sampling=poisson"], "server.sampling", "expected fixed (krum needs more than 2f + 2 updates every round; a Poisson cohort may be smaller), found \"poisson\"" },
         { "adaptive clipping with too little count noise", Rounds, ["server.strategy=dpfedavg", "privacy.adaptive_clipping=on", "privacy.noise_multiplier=1.2"], "privacy.clipped_count_stddev",
             "expected 0 or a number ≥ 0 such that σ_b (the value, or clients_per_round / 20 = 0.5 for 0) > privacy.noise_multiplier / 2 = 0.6, found 0" },
         { "target quantile above one", Rounds, ["privacy.target_quantile=1.5"], "privacy.target_quantile", "expected a number from 0 to 1, found 1.5" },
