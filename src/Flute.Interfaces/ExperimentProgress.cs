@@ -85,6 +85,14 @@ public sealed record RoundMetrics(
     /// pairs whose leftover masks the server removed this round; null when off.
     /// </summary>
     [Id(41)] public int? MaskPairsRecovered { get; init; }
+    /// <summary>Adaptive clipping (privacy.adaptive_clipping on): the clip norm C the clients clipped to this round; null otherwise.</summary>
+    [Id(35)] public double? ClipNorm { get; init; }
+
+    /// <summary>Adaptive clipping: the noised share of this round's clients whose update was clipped (1 − b̃, the value C's step used).</summary>
+    [Id(36)] public double? ClippedFraction { get; init; }
+
+    /// <summary>True when the round made no server step because no update was folded (e.g. an empty Poisson cohort); null otherwise.</summary>
+    [Id(37)] public bool? StepSkipped { get; init; }
 }
 
 /// <summary>Accuracy over clients: how many were evaluated, the mean, and the 10th/50th/90th percentiles.</summary>

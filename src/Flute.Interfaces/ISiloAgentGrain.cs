@@ -59,4 +59,8 @@ public sealed record PartialAggregate(
     [property: Id(4)] long LossSum,
     [property: Id(5)] long LossWeight,
     [property: Id(6)] long ClientGrainsActive,
-    [property: Id(7)] int LossCount);
+    [property: Id(7)] int LossCount)
+{
+    /// <summary>Of <see cref="ClientIds"/>, the clients whose update was clipped (adaptive clipping's count, merged into the round tally).</summary>
+    [Id(8)] public int ClippedCount { get; init; }
+}

@@ -78,4 +78,7 @@ public sealed record TrainResult(
 
     /// <summary>True when this call activated the client grain (one activation per sampled client is the goal).</summary>
     [Id(6)] public bool Activated { get; init; }
+
+    /// <summary>True when the client scaled its update down to the clip norm of its instructions (its norm exceeded it).</summary>
+    [Id(7)] public bool Clipped { get; init; }
 }

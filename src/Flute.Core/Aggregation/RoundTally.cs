@@ -17,6 +17,8 @@ public sealed class RoundTally
     public int Rejected;
     public int Retries;
     public int Activations;
+    /// <summary>Of the folded clients, those whose update norm exceeded the round's clip norm (DP-FedAvg's adaptive clipping counts them).</summary>
+    public int Clipped;
 
     public void Add(int samples, double loss)
     {

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Flute.Core.Plugins;
+using Flute.Core.Privacy;
 using Flute.Core.Registry;
 using Flute.Core.Strategies;
 
@@ -138,6 +139,10 @@ public static partial class ConfigSchema
             "1 to data.num_clients",
             c => $"an integer from 1 to data.num_clients ({c.Data.NumClients})",
             c => c.Server.ClientsPerRound >= 1 && c.Server.ClientsPerRound <= c.Data.NumClients),
+        NameWhere("server.sampling",
+            "How each round's cohort is drawn: fixed (exactly server.clients_per_round of data.num_clients, without replacement) or poisson (each client independently with probability q = clients_per_round / num_clients, so the cohort size varies and may be 0; a round without clients makes no server step). poisson needs devices.clock off and a strategy other than krum and multikrum (whose rounds need more than 2f + 2 updates).",
+            c => c.Server.Sampling, (c, v) => c.Server.Sampling = v, KnownNames.Samplings,
+            SamplingExpected, c => c.Server.Sampling == "fixed" || !(ClockOn(c) || IsKrum(c))),
         Integer("server.eval_every", "Evaluate the global model every k rounds and after the last; 0 means only after the last.",
             c => c.Server.EvalEvery, (c, v) => c.Server.EvalEvery = v, min: 0),
         Integer("server.max_in_flight", "Training calls in flight at once; 0 means 4 × the cluster's trainers.",
@@ -190,13 +195,11 @@ public static partial class ConfigSchema
         Number("attack.scale", "The factor of sign_flip and scale, the standard deviation of gaussian.",
             c => c.Attack.Scale, (c, v) => c.Attack.Scale = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
 
-        new ConfigKey("devices.clock", ConfigValueType.Name,
+        NameWhere("devices.clock",
             "The virtual clock (docs/heterogeneity.md): on gives every client a device (speed, bandwidth), computes when each update would arrive, applies the round policies below and records virtual time in metrics.jsonl; off (default) leaves rounds as they are. server.strategy fedbuff needs it on.",
-            string.Join(", ", KnownNames.OffOn), () => KnownNames.OffOn, false,
-            c => c.Devices.Clock, (c, v) => c.Devices.Clock = (string)v,
-            node => ConfigValues.ParseText(node) is string s && KnownNames.OffOn.Contains(s) ? s : null,
+            c => c.Devices.Clock, (c, v) => c.Devices.Clock = v, KnownNames.OffOn,
             c => IsFedBuff(c) ? "on (server.strategy fedbuff runs on the virtual clock)" : $"one of {string.Join(", ", KnownNames.OffOn)}",
-            c => KnownNames.OffOn.Contains(c.Devices.Clock) && (ClockOn(c) || !IsFedBuff(c))),
+            c => ClockOn(c) || !IsFedBuff(c)),
         Number("devices.speed_median", "Median training speed of a device, samples per virtual second (speeds are lognormal: median × e^(σ·z)).",
             c => c.Devices.SpeedMedian, (c, v) => c.Devices.SpeedMedian = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
         Number("devices.speed_sigma", "σ of the lognormal speed distribution; 0 gives every device the median speed.",
@@ -231,6 +234,15 @@ public static partial class ConfigSchema
         NumberWhere("privacy.target_epsilon", "server.strategy dpfedavg: stop (status finished) before the first round whose ε would exceed this; 0 means no target.",
             c => c.Privacy.TargetEpsilon, (c, v) => c.Privacy.TargetEpsilon = v, "0, or ≥ the ε of one round",
             TargetEpsilonExpected, c => c.Privacy.TargetEpsilon == 0 || (c.Privacy.TargetEpsilon > 0 && double.IsFinite(c.Privacy.TargetEpsilon) && c.Privacy.TargetEpsilon >= FirstRoundEpsilon(c))),
+        Name("privacy.adaptive_clipping", "server.strategy dpfedavg: on makes privacy.clip_norm the starting C, moved every round toward the privacy.target_quantile of the clients' update norms (Andrew et al. 2021) with a noised count of unclipped clients; the total noise multiplier stays privacy.noise_multiplier.",
+            c => c.Privacy.AdaptiveClipping, (c, v) => c.Privacy.AdaptiveClipping = v, KnownNames.OffOn),
+        Number("privacy.target_quantile", "Adaptive clipping: γ, the share of clients whose update norm C should cover.",
+            c => c.Privacy.TargetQuantile, (c, v) => c.Privacy.TargetQuantile = v, "0 to 1", "a number from 0 to 1", v => v is >= 0 and <= 1),
+        Number("privacy.clip_learning_rate", "Adaptive clipping: η of the geometric step C ← C·exp(−η·(b̃ − γ)), b̃ the noised share of unclipped clients.",
+            c => c.Privacy.ClipLearningRate, (c, v) => c.Privacy.ClipLearningRate = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
+        NumberWhere("privacy.clipped_count_stddev", "Adaptive clipping: σ_b, the standard deviation of the Gaussian noise on the round's count of unclipped clients; 0 means server.clients_per_round / 20 (the paper's choice). The update's noise multiplier becomes (z^-2 − (2σ_b)^-2)^-1/2, so it must exceed z/2.",
+            c => c.Privacy.ClippedCountStddev, (c, v) => c.Privacy.ClippedCountStddev = v, "≥ 0 (0 = clients_per_round / 20); with adaptive clipping on, the σ_b used > privacy.noise_multiplier / 2",
+            CountStddevExpected, c => c.Privacy.ClippedCountStddev >= 0 && double.IsFinite(c.Privacy.ClippedCountStddev) && (!AdaptiveOn(c) || 2 * DpFedAvgOptions.CountStddevOf(c) > c.Privacy.NoiseMultiplier)),
         // After the strategy's and the privacy keys, whose values it builds the strategy from.
         new ConfigKey("server.secure_aggregation", ConfigValueType.Name,
             "Simulated secure aggregation (docs/privacy.md): on makes every client send its weighted update as 64-bit fixed-point integers plus pairwise masks that cancel exactly in the sum, so silos and server only see masked updates and the exact aggregate; the model is bit for bit the one of off. Needs a weighted-sum strategy and client.codec float32. Costs O(cohort² × parameters) mask draws per round.",
@@ -362,6 +374,15 @@ public static partial class ConfigSchema
         new(path, ConfigValueType.Number, description, allowed, null, false,
             c => get(c), (c, v) => set(c, (double)v), ConfigValues.ParseNumber, expected, isValid);
 
+    /// <summary>A name key whose valid names also depend on other keys (<paramref name="allowedHere"/>, explained by <paramref name="expected"/>).</summary>
+    private static ConfigKey NameWhere(
+        string path, string description, Func<FluteConfig, string> get, Action<FluteConfig, string> set, string[] names,
+        Func<FluteConfig, string> expected, Func<FluteConfig, bool> allowedHere) =>
+        new(path, ConfigValueType.Name, description, string.Join(", ", names), () => names, false,
+            c => get(c), (c, v) => set(c, (string)v),
+            node => ConfigValues.ParseText(node) is string s && names.Contains(s) ? s : null,
+            expected, c => names.Contains(get(c)) && allowedHere(c));
+
     private static ConfigKey Name(string path, string description, Func<FluteConfig, string> get, Action<FluteConfig, string> set, string[] names)
     {
         string list = string.Join(", ", names);
@@ -400,6 +421,18 @@ public static partial class ConfigSchema
         c.Server.Strategy == DpFedAvg.StrategyName && c.Privacy.NoiseMultiplier > 0 && c.Privacy.Delta is > 0 and < 1 && c.Data.NumClients > 0
             ? new DpFedAvg(DpFedAvgOptions.From(c)).SpentAfter(1).Epsilon
             : 0;
+
+    private static string SamplingExpected(FluteConfig c) =>
+        ClockOn(c) ? "fixed (devices.clock is on; the virtual clock draws fixed-size cohorts)"
+        : IsKrum(c) ? $"fixed ({c.Server.Strategy} needs more than 2f + 2 updates every round; a Poisson cohort may be smaller)"
+        : $"one of {string.Join(", ", KnownNames.Samplings)}";
+
+    private static bool AdaptiveOn(FluteConfig c) => c.Server.Strategy == DpFedAvg.StrategyName && c.Privacy.AdaptiveClipping == "on";
+
+    private static string CountStddevExpected(FluteConfig c) =>
+        AdaptiveOn(c)
+            ? $"0 or a number ≥ 0 such that σ_b (the value, or clients_per_round / 20 = {ConfigValues.Format(AdaptiveClipping.DefaultCountStddev(c.Server.ClientsPerRound))} for 0) > privacy.noise_multiplier / 2 = {ConfigValues.Format(c.Privacy.NoiseMultiplier / 2)}"
+            : "a number ≥ 0";
 
     private static string TargetEpsilonExpected(FluteConfig c)
     {

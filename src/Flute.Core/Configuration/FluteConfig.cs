@@ -155,6 +155,8 @@ public sealed class ServerSection
     public double Tau { get; set; } = ServerOptimizers.AdaptiveOptimizerOptions.DefaultTau;
     /// <summary>server.clients_per_round: cohort size (≤ data.num_clients).</summary>
     public int ClientsPerRound { get; set; } = 10;
+    /// <summary>server.sampling: fixed (exactly clients_per_round of num_clients) | poisson (each client with probability clients_per_round / num_clients).</summary>
+    public string Sampling { get; set; } = "fixed";
     /// <summary>server.eval_every: evaluate every k rounds (and after the last); 0 = only after the last.</summary>
     public int EvalEvery { get; set; } = 10;
     /// <summary>server.max_in_flight: training calls in flight at once; 0 = 4 × silo.trainers.</summary>
@@ -224,6 +226,14 @@ public sealed class PrivacySection
     public string Weighting { get; set; } = "uniform";
     /// <summary>privacy.target_epsilon: stop before a round whose ε would exceed this; 0 = no target.</summary>
     public double TargetEpsilon { get; set; }
+    /// <summary>privacy.adaptive_clipping: off | on (C follows a quantile of the update norms; Andrew et al. 2021).</summary>
+    public string AdaptiveClipping { get; set; } = "off";
+    /// <summary>privacy.target_quantile: γ, the share of clients whose update norm C should cover.</summary>
+    public double TargetQuantile { get; set; } = 0.5;
+    /// <summary>privacy.clip_learning_rate: η of the geometric update C ← C·exp(−η(b̃ − γ)).</summary>
+    public double ClipLearningRate { get; set; } = 0.2;
+    /// <summary>privacy.clipped_count_stddev: σ_b, the noise on the count of unclipped clients; 0 = server.clients_per_round / 20.</summary>
+    public double ClippedCountStddev { get; set; }
 }
 
 /// <summary>The <c>silo</c> section: trainer threads per silo; changes speed, not results (for a fixed threads_per_trainer).</summary>

@@ -22,6 +22,9 @@ public static class KnownNames
     /// <summary>privacy.weighting: what DP-FedAvg divides the noised sum by.</summary>
     public static string[] DpWeightings { get; } = ["uniform", "fixed"];
 
+    /// <summary>server.sampling: how a round's cohort is drawn (fixed: exactly K of N; poisson: each client with probability K/N).</summary>
+    public static string[] Samplings { get; } = ["fixed", "poisson"];
+
     /// <summary>server.aggregation: where updates of a weighted-sum strategy are summed.</summary>
     public static string[] Aggregations { get; } = ["auto", "silo", "direct"];
 

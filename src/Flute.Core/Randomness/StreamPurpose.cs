@@ -40,4 +40,8 @@ public enum StreamPurpose : ulong
     Personalization = 24,
     /// <summary>A pairwise secure-aggregation mask (server.secure_aggregation), keyed per (round, lower client id, higher client id).</summary>
     SecureAggregationMask = 29,
+    /// <summary>The Gaussian noise adaptive clipping (privacy.adaptive_clipping) adds to a round's count of unclipped clients, keyed per round.</summary>
+    ClipCountNoise = 25,
+    /// <summary>The geometric gaps between the clients of a Poisson-sampled cohort (server.sampling poisson), keyed per round.</summary>
+    PoissonCohort = 26,
 }

@@ -1,24 +1,8 @@
+using System.Buffers.Binary;
 using Flute.Core.Privacy;
 using Flute.Core.Randomness;
 
 namespace Flute.Core.Strategies;
-
-/// <summary>The options of <see cref="DpFedAvg"/> (the <c>privacy</c> config section).</summary>
-/// <param name="ClipNorm">C: every client scales its update to L2 norm ≤ C (privacy.clip_norm).</param>
-/// <param name="NoiseMultiplier">z: the noise on the sum of updates has standard deviation z·C (privacy.noise_multiplier).</param>
-/// <param name="FixedDenominator">Divide the noised sum by the cohort size K instead of the clients that answered (privacy.weighting fixed).</param>
-/// <param name="CohortSize">K = server.clients_per_round.</param>
-/// <param name="Population">N = data.num_clients (the sampling ratio is K/N).</param>
-/// <param name="Delta">δ of the reported (ε, δ) (privacy.delta).</param>
-/// <param name="Seed">experiment.seed: the noise stream is (seed, DpNoise, round).</param>
-/// <param name="TargetEpsilon">Stop before a round whose ε would exceed this (privacy.target_epsilon); 0 = no target.</param>
-public sealed record DpFedAvgOptions(double ClipNorm, double NoiseMultiplier, bool FixedDenominator, int CohortSize, int Population, double Delta, ulong Seed, double TargetEpsilon = 0)
-{
-    /// <summary>The options a config gives (the privacy section, cohort size, population, seed).</summary>
-    public static DpFedAvgOptions From(Configuration.FluteConfig c) =>
-        new(c.Privacy.ClipNorm, c.Privacy.NoiseMultiplier, c.Privacy.Weighting == "fixed",
-            c.Server.ClientsPerRound, c.Data.NumClients, c.Privacy.Delta, c.Experiment.Seed, c.Privacy.TargetEpsilon);
-}
 
 /// <summary>
 /// DP-FedAvg (McMahan, Ramage, Talwar, Zhang, "Learning Differentially Private Recurrent Language Models",
@@ -28,7 +12,9 @@ public sealed record DpFedAvgOptions(double ClipNorm, double NoiseMultiplier, bo
 /// partial sum has been merged, so a 3-silo run adds the same noise to the same sum as an embedded one.
 /// The noised sum is divided by the clients that answered (uniform) or by the cohort size K (the
 /// fixed-denominator estimator, unbiased under sampling). The privacy spent after r rounds comes from
-/// <see cref="RdpAccountant"/> with fixed-size sampling (K of N without replacement).
+/// <see cref="RdpAccountant"/> with the bound of the configured sampling (K of N without replacement, or Poisson).
+/// With adaptive clipping (Andrew et al. 2021) C is state: it moves after every round toward a quantile of the
+/// clients' update norms (<see cref="AdaptClipNorm"/>), and is committed with the round.
 /// </summary>
 public sealed class DpFedAvg(DpFedAvgOptions options) : WeightedSumStrategy
 {
@@ -36,12 +22,16 @@ public sealed class DpFedAvg(DpFedAvgOptions options) : WeightedSumStrategy
     public const string StrategyName = "dpfedavg";
 
     private double[]? _rdpPerRound;
+    private double _clipNorm = options.ClipNorm;
 
     /// <summary>The options.</summary>
     public DpFedAvgOptions Options { get; } = options;
 
-    /// <summary>Every client clips its update to <see cref="DpFedAvgOptions.ClipNorm"/> (before a simulated attacker manipulates it).</summary>
-    public override ClientInstructions ConfigureRound(int round) => new(ClipNorm: Options.ClipNorm);
+    /// <summary>The C of the next round: <see cref="DpFedAvgOptions.ClipNorm"/>, or where adaptive clipping has moved it.</summary>
+    public double ClipNorm => _clipNorm;
+
+    /// <summary>Every client clips its update to <see cref="ClipNorm"/> (before a simulated attacker manipulates it).</summary>
+    public override ClientInstructions ConfigureRound(int round) => new(ClipNorm: _clipNorm);
 
     /// <inheritdoc />
     public override string Name => StrategyName;
@@ -51,18 +41,63 @@ public sealed class DpFedAvg(DpFedAvgOptions options) : WeightedSumStrategy
 
     /// <summary>
     /// <paramref name="update"/> holds the mean of the <paramref name="clients"/> clipped updates, i.e. sum / clients.
-    /// Writes (sum + N(0, (z·C)²)) / denominator.
+    /// Writes (sum + N(0, (z·C)²)) / denominator (z_Δ for z with adaptive clipping).
     /// </summary>
     public override void FinishUpdate(int round, int clients, Span<float> update)
     {
         double denominator = Options.FixedDenominator ? Options.CohortSize : clients;
         double scale = clients / denominator;
-        double std = Options.NoiseMultiplier * Options.ClipNorm / denominator;
+        double std = Options.UpdateNoiseMultiplier * _clipNorm / denominator;
         var random = DeterministicRandom.For(Options.Seed, StreamPurpose.DpNoise, round);
         for (int i = 0; i < update.Length; i++)
         {
             update[i] = (float)(update[i] * scale + std * random.NextGaussian());
         }
+    }
+
+    /// <summary>
+    /// Adaptive clipping's step after round <paramref name="round"/> made a server step: b̃ = (unclipped + N(0, σ_b²)) / K
+    /// from the (seed, ClipCountNoise, round) stream, then C ← C·exp(−η(b̃ − γ)). Returns null (C unchanged)
+    /// without adaptive clipping.
+    /// </summary>
+    /// <param name="round">The round that just finished.</param>
+    /// <param name="folded">The clients whose clipped updates were summed.</param>
+    /// <param name="clipped">Of those, the clients whose update norm exceeded C.</param>
+    public ClipAdaptation? AdaptClipNorm(int round, int folded, int clipped)
+    {
+        if (Options.Adaptive is not { } adaptive) return null;
+        ArgumentOutOfRangeException.ThrowIfNegative(clipped);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(clipped, folded);
+        double used = _clipNorm;
+        double unclippedFraction = AdaptiveClipping.NoisedUnclippedFraction(
+            folded - clipped, adaptive.CountStddev, Options.CohortSize, AdaptiveClipping.CountNoise(Options.Seed, round));
+        _clipNorm = AdaptiveClipping.NextClipNorm(used, unclippedFraction, adaptive.TargetQuantile, adaptive.LearningRate);
+        return new ClipAdaptation(used, 1 - unclippedFraction, _clipNorm);
+    }
+
+    /// <summary>With adaptive clipping, the next round's C (8 bytes, little-endian); null otherwise.</summary>
+    public override byte[]? ExportState()
+    {
+        if (Options.Adaptive is null) return null;
+        var state = new byte[sizeof(double)];
+        BinaryPrimitives.WriteDoubleLittleEndian(state, _clipNorm);
+        return state;
+    }
+
+    /// <summary>Restores the C written by <see cref="ExportState"/>; null starts from <see cref="DpFedAvgOptions.ClipNorm"/>.</summary>
+    public override void ImportState(byte[]? state)
+    {
+        if (state is null)
+        {
+            _clipNorm = Options.ClipNorm;
+            return;
+        }
+        if (Options.Adaptive is null || state.Length != sizeof(double))
+            throw new ArgumentException($"strategy '{Name}' keeps {(Options.Adaptive is null ? "no state without adaptive clipping" : "an 8-byte clip norm")}, but the checkpoint holds {state.Length} bytes", nameof(state));
+        double clipNorm = BinaryPrimitives.ReadDoubleLittleEndian(state);
+        if (!(clipNorm > 0) || !double.IsFinite(clipNorm))
+            throw new ArgumentException($"strategy '{Name}': the checkpoint's clip norm {clipNorm} is not a positive number", nameof(state));
+        _clipNorm = clipNorm;
     }
 
     /// <summary>
@@ -81,7 +116,7 @@ public sealed class DpFedAvg(DpFedAvgOptions options) : WeightedSumStrategy
         var accountant = new RdpAccountant();
         if (_rdpPerRound is null)
         {
-            accountant.Compose(SamplingScheme.FixedSize, q, Options.NoiseMultiplier, 1);
+            accountant.Compose(Options.Sampling, q, Options.NoiseMultiplier, 1);
             _rdpPerRound = accountant.TotalRdp.ToArray();
         }
         var total = new RdpAccountant(accountant.Orders, _rdpPerRound.Select(r => double.IsPositiveInfinity(r) ? r : r * rounds).ToArray());

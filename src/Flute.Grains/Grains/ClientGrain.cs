@@ -70,7 +70,7 @@ public sealed class ClientGrain(
             try
             {
                 FoldStatus status = partials.Fold(request.ExperimentId, request.Round, request.ModelVersion, result.ClientId, payload, context.Strategy,
-                                                  context.Strategy.UpdateLength(context.Layout.ParameterCount));
+                                                  context.Strategy.UpdateLength(context.Layout.ParameterCount), result.Clipped);
                 result = result with
                 {
                     Payload = null,
@@ -177,16 +177,17 @@ public sealed class ClientGrain(
                 // Versioned by round: a re-run of this round (after a crash) never reads this write.
                 await ClientStates.WriteAsync(request.ExperimentId, clientId, request.Round, MemoryMarshal.AsBytes(next.AsSpan()).ToArray());
             }
-            // DP-FedAvg: every client scales its update to L2 norm ≤ C (a simulated attacker manipulates after).
-            if (instructions?.ClipNorm > 0)
-                UpdateClipping.ClipL2(MemoryMarshal.Cast<byte, float>(update.Span), instructions.ClipNorm);
+            // DP-FedAvg: every client scales its update to L2 norm ≤ C (a simulated attacker manipulates after);
+            // whether it had to is what adaptive clipping counts.
+            bool clipped = instructions?.ClipNorm > 0
+                && UpdateClipping.ClipL2(MemoryMarshal.Cast<byte, float>(update.Span), instructions.ClipNorm) > instructions.ClipNorm;
             ApplyAttack(request, clientId, update.Span);
             if (masks is null) Encode(codec, scratch, data.Span, request, clientId);
             // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.
             PseudoGradientPayload.Write(payload, header with { SampleCount = outcome.SampleCount, Loss = outcome.MeanLoss }, dataBytes);
             return masks is null
-                ? new TrainResult(clientId, outcome.SampleCount, outcome.MeanLoss, payload)
-                : MaskOrReject(masks, payload, scratch!, data.Span, context, clientId);
+                ? new TrainResult(clientId, outcome.SampleCount, outcome.MeanLoss, payload) { Clipped = clipped }
+                : MaskOrReject(masks, payload, scratch!, data.Span, context, clientId) with { Clipped = clipped };
         }
         catch
         {

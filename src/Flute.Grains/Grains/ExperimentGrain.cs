@@ -436,7 +436,7 @@ public sealed partial class ExperimentGrain(
         // With the virtual clock the round is planned before anyone trains: dropouts and updates that
         // would arrive late are never trained (their updates would be discarded anyway).
         (long[] sampled, RoundPlan plan)? clocked = _clock?.PlanRound(context, round);
-        long[] cohort = clocked?.plan.Kept ?? CohortSampler.Sample(context.Data.Population, config.Server.ClientsPerRound, config.Experiment.Seed, round);
+        long[] cohort = clocked?.plan.Kept ?? RoundCohort.Sample(config, context.Data.Population, round);
         int clusterTrainers = await Cluster.TrainersAsync();
         // Buffered strategies need every update here; only a weighted sum may be folded on silos.
         bool foldOnSilos = !_aggregator.IsBuffered
@@ -460,7 +460,10 @@ public sealed partial class ExperimentGrain(
         RoundCollection collected = await Runner.RunAsync(cohort, request, window, config.Server.MaxRetries, _aggregator, _silosUsed, roundAttack);
         RoundTally tally = _aggregator.Tally;
 
-        if (_aggregator.Finish(round, _step)) _serverStep.Apply(_weights, _step, round);
+        bool stepped = _aggregator.Finish(round, _step);
+        if (stepped) _serverStep.Apply(_weights, _step, round);
+        // Adaptive clipping moves C after a round that summed updates (state committed with the round).
+        ClipAdaptation? clip = stepped && _strategy is DpFedAvg adaptive ? adaptive.AdaptClipNorm(round, tally.Folded, tally.Clipped) : null;
         _version++;
         _round = round;
         Server.Publish(_version, _weights, _strategy.VersionState.Span);
@@ -500,6 +503,9 @@ public sealed partial class ExperimentGrain(
             Epsilon = _strategy is DpFedAvg dp ? dp.SpentAfter(round).Epsilon : null,
             Delta = _strategy is DpFedAvg dpDelta ? dpDelta.Options.Delta : null,
             MaskPairsRecovered = maskCohort is null ? null : _aggregator.LeftoverMaskPairs,
+            ClipNorm = clip?.ClipNorm,
+            ClippedFraction = clip?.ClippedFraction,
+            StepSkipped = stepped ? null : true,
             SiloClients = collected.SiloClients,
             Attacked = attack.IsActive ? attackers.Length : null,
             ClientAccuracy = clientAccuracy,

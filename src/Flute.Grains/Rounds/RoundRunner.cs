@@ -49,6 +49,7 @@ public sealed partial class RoundRunner(IGrainFactory grains, PayloadBufferPool 
             {
                 aggregator.AddPartial(MemoryMarshal.Cast<byte, long>(partial.Sums), partial.WeightSum, partial.ClientIds.Length, partial.FractionBits, partial.ClientIds);
                 tally.Merge(partial.ClientIds.Length, partial.LossSum, partial.LossWeight, partial.LossCount);
+                tally.Clipped += partial.ClippedCount;
                 collection.UpdateBytes += partial.Sums.Length + sizeof(long) * partial.ClientIds.Length;
                 collection.SiloClients[SiloLabel(silo)] = expected.Count;
                 collection.AliveAfter = (collection.AliveAfter ?? 0) + partial.ClientGrainsActive;
@@ -138,6 +139,7 @@ public sealed partial class RoundRunner(IGrainFactory grains, PayloadBufferPool 
             collection.UpdateBytes += result.Payload.Length;
             collection.SiloClients[LocalLabel] = collection.SiloClients.GetValueOrDefault(LocalLabel) + 1;
             FoldStatus status = aggregator.Take(result.Payload, result.ClientId, request.Round, request.ModelVersion);
+            if (status == FoldStatus.Folded && result.Clipped) tally.Clipped++;
             if (status != FoldStatus.Folded) LogRejected(logger, request.ExperimentId, request.Round, result.ClientId, status.ToString());
         }
         finally

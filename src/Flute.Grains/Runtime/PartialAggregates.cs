@@ -16,8 +16,8 @@ public sealed class PartialAggregates
 {
     private readonly ConcurrentDictionary<(string Experiment, int Round), RoundPartial> _rounds = new();
 
-    /// <summary>Folds one client's payload into the round's partial; returns the fold's status.</summary>
-    public FoldStatus Fold(string experimentId, int round, long modelVersion, long client, byte[] payload, IStrategy strategy, int parameters)
+    /// <summary>Folds one client's payload into the round's partial (<paramref name="clipped"/>: its update was clipped); returns the fold's status.</summary>
+    public FoldStatus Fold(string experimentId, int round, long modelVersion, long client, byte[] payload, IStrategy strategy, int parameters, bool clipped = false)
     {
         var key = (experimentId, round);
         if (!_rounds.TryGetValue(key, out RoundPartial? partial))
@@ -27,7 +27,7 @@ public sealed class PartialAggregates
             foreach (var old in _rounds.Keys)
                 if (old.Experiment == experimentId && old.Round <= round - 2) _rounds.TryRemove(old, out _);
         }
-        return partial.Fold(client, round, modelVersion, payload, strategy);
+        return partial.Fold(client, round, modelVersion, payload, strategy, clipped);
     }
 
     /// <summary>Removes the round's partial and returns it as a wire message, or null when this silo holds none.</summary>
@@ -53,7 +53,7 @@ public sealed class PartialAggregates
 
         public long ModelVersion { get; } = modelVersion;
 
-        public FoldStatus Fold(long client, int round, long version, byte[] payload, IStrategy strategy)
+        public FoldStatus Fold(long client, int round, long version, byte[] payload, IStrategy strategy, bool clipped)
         {
             if (version != ModelVersion)
                 throw new InvalidDataException($"client {client} trained model version {version}, but round {round} on this silo folds version {ModelVersion}");
@@ -65,6 +65,7 @@ public sealed class PartialAggregates
                 {
                     _seen.Add(client);
                     _clients.Add(client);
+                    if (clipped) _tally.Clipped++;
                 }
                 return status;
             }
@@ -83,7 +84,10 @@ public sealed class PartialAggregates
                     lossSum,
                     lossWeight,
                     clientGrainsActive,
-                    lossCount);
+                    lossCount)
+                {
+                    ClippedCount = _tally.Clipped,
+                };
             }
         }
     }

@@ -45,6 +45,9 @@ public static class MetricsJson
             if (m.Epsilon is double epsilon) WriteNumber(json, "epsilon", epsilon);
             if (m.Delta is double delta) WriteNumber(json, "delta", delta);
             if (m.MaskPairsRecovered is int pairs) json.WriteNumber("mask_pairs_recovered", pairs);
+            if (m.ClipNorm is double clipNorm) WriteNumber(json, "clip_norm", clipNorm);
+            if (m.ClippedFraction is double clippedFraction) WriteNumber(json, "clipped_fraction", clippedFraction);
+            if (m.StepSkipped is bool skipped) json.WriteBoolean("step_skipped", skipped);
             if (m.SiloClients is { Count: > 0 } silos)
             {
                 json.WriteStartObject("silo_clients");
@@ -86,6 +89,9 @@ public static class MetricsJson
                 Epsilon = Number(o, "epsilon"),
                 Delta = Number(o, "delta"),
                 MaskPairsRecovered = o.TryGetProperty("mask_pairs_recovered", out JsonElement pairs) ? pairs.GetInt32() : null,
+                ClipNorm = Number(o, "clip_norm"),
+                ClippedFraction = Number(o, "clipped_fraction"),
+                StepSkipped = o.TryGetProperty("step_skipped", out JsonElement skipped) ? skipped.GetBoolean() : null,
                 SiloClients = o.TryGetProperty("silo_clients", out JsonElement silos)
                     ? silos.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal)
                     : null,

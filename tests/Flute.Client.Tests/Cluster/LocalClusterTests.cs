@@ -126,6 +126,31 @@ public sealed class LocalClusterTests(EmbeddedReference reference) : IClassFixtu
         KillMidRun(scaffold, server: false);
     }
 
+    /// <summary>
+    /// Central DP with adaptive clipping and Poisson cohorts on three silos: each silo's partial carries its
+    /// count of clipped clients, the server merges the counts and noises them once, and C moves the same as
+    /// in the embedded run (a short run: 8 rounds).
+    /// </summary>
+    [Fact]
+    public void A_dp_run_with_adaptive_clipping_on_three_silos_gives_the_embedded_model()
+    {
+        string dp = Config.Replace($"  rounds: {ConfigRounds}", "  rounds: 8", StringComparison.Ordinal)
+            .Replace("  eval_every: 0", "  eval_every: 0\n  strategy: dpfedavg\n  sampling: poisson\nprivacy:\n  clip_norm: 0.5\n  adaptive_clipping: on\n  clipped_count_stddev: 1", StringComparison.Ordinal);
+        Assert.Contains("\n  adaptive_clipping: on\n", dp);
+        string expected = reference.Sha(dp);
+        using var cluster = LocalCluster.Up(3);
+        File.WriteAllText(Path.Combine(cluster.Directory, "dp.yaml"), dp);
+
+        var run = FluteProcess.RunWith(cluster.Directory, cluster.Environment, "run", "dp.yaml", "--cluster", "local", "--id", "dp-adaptive");
+
+        Assert.True(run.ExitCode == 0, run.StdErr + run.StdOut);
+        JsonElement summary = Summary(cluster.Directory, "dp-adaptive");
+        Assert.Equal(expected, summary.GetProperty("model_sha256").GetString());
+        Assert.True(summary.GetProperty("silo_clients").EnumerateObject().Count() >= 2, "the clients were folded on one silo only");
+        Assert.All(Rounds(cluster.Directory, "dp-adaptive").Where(r => r.GetProperty("round").GetInt32() > 0 && !r.TryGetProperty("step_skipped", out _)),
+            r => Assert.True(r.GetProperty("clip_norm").GetDouble() > 0));
+    }
+
     /// <summary>Every silo loads the plug-in named by the experiment's config (the sample LeNet-5) and trains its model.</summary>
     [Fact]
     public void A_model_from_a_plugin_trains_on_three_silos_to_the_embedded_model()

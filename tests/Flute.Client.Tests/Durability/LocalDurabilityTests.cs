@@ -44,13 +44,15 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
     [Theory]
     [InlineData("quant", "client.codec=quant:4", false)]
     [InlineData("dp", "server.strategy=dpfedavg", false)]
+    [InlineData("dp-adaptive", "server.strategy=dpfedavg;privacy.adaptive_clipping=on;privacy.clipped_count_stddev=1;server.sampling=poisson", false)]
     [InlineData("secagg", "server.secure_aggregation=on", true)]
-    public void A_quantized_or_private_run_crashed_mid_round_then_resumed_gives_the_uninterrupted_model_and_epsilon(string name, string setting, bool sameAsFedAvg)
+    public void A_quantized_or_private_run_crashed_mid_round_then_resumed_gives_the_uninterrupted_model_and_epsilon(string name, string settings, bool sameAsFedAvg)
     {
         string reference = Id($"{name}-reference");
         string id = Id($"{name}-crash");
-        var straight = Flute(["run", ConfigPath, "--id", reference, "--set", setting]);
-        var crashed = FluteWith(new Dictionary<string, string> { ["FLUTE_CRASH_AT"] = "5:train" }, ["run", ConfigPath, "--id", id, "--set", setting]);
+        string[] sets = [.. settings.Split(';').SelectMany(s => new[] { "--set", s })];
+        var straight = Flute(["run", ConfigPath, "--id", reference, .. sets]);
+        var crashed = FluteWith(new Dictionary<string, string> { ["FLUTE_CRASH_AT"] = "5:train" }, ["run", ConfigPath, "--id", id, .. sets]);
 
         Assert.True(straight.ExitCode == 0, straight.StdErr);
         Assert.True(crashed.ExitCode == 137, $"expected a SIGKILL at 5:train, got exit {crashed.ExitCode}\n{crashed.StdErr}");
@@ -64,7 +66,13 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
         Assert.Equal(sameAsFedAvg, metrics.Contains("\"mask_pairs_recovered\":0", StringComparison.Ordinal));
         Assert.Equal(Summary(reference).GetProperty("epsilon").ToString(), Summary(id).GetProperty("epsilon").ToString());
         Assert.Equal(Enumerable.Range(0, Rounds + 1), MetricsRounds(id));
+        // Adaptive clipping's C is committed with every round: the resumed rounds clip to the same C.
+        Assert.Equal(MetricsValues(reference, "clip_norm"), MetricsValues(id, "clip_norm"));
     }
+
+    private string[] MetricsValues(string id, string key) =>
+        [.. File.ReadAllLines(Path.Combine(Directory, "runs", id, "metrics.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement.TryGetProperty(key, out JsonElement v) ? v.ToString() : "")];
 
     [Fact]
     public void Five_random_sigkills_then_resume_give_the_uninterrupted_model() => RandomKillsThenResume(seed: 11);

@@ -68,6 +68,8 @@ public sealed class ConfigSchemaTests
             ["storage.best_metric"] = KnownNames.BestMetrics,
             ["data.text_clients"] = KnownNames.TextClients,
             ["privacy.weighting"] = KnownNames.DpWeightings,
+            ["privacy.adaptive_clipping"] = KnownNames.OffOn,
+            ["server.sampling"] = KnownNames.Samplings,
         };
 
         // Act

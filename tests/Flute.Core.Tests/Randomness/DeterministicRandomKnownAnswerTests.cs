@@ -56,6 +56,8 @@ public sealed class DeterministicRandomKnownAnswerTests
             [StreamPurpose.DpNoise] = 20,
             [StreamPurpose.ClientTestSplit] = 23,
             [StreamPurpose.Personalization] = 24,
+            [StreamPurpose.ClipCountNoise] = 25,
+            [StreamPurpose.PoissonCohort] = 26,
             [StreamPurpose.SecureAggregationMask] = 29,
         };
 

@@ -41,6 +41,17 @@ public sealed class TwoSiloTests : IAsyncLifetime
         return await ClusterFixture.RunToEndAsync(_cluster.Client, id, config, _dataDir);
     }
 
+    /// <summary>Runs the experiment with per-silo partials and with every update sent to the server; both must finish with the same model.</summary>
+    private async Task<(List<RoundMetrics> Silo, List<RoundMetrics> Direct)> SameModelOnSilosAndDirectAsync(string name, Action<FluteConfig> configure)
+    {
+        var (silo, siloRounds) = await RunAsync($"two-silo-{name}", "silo", configure);
+        var (direct, directRounds) = await RunAsync($"two-direct-{name}", "direct", configure);
+        Assert.Equal(ExperimentStatus.Finished, silo.Status);
+        Assert.Equal(ExperimentStatus.Finished, direct.Status);
+        Assert.Equal(direct.ModelSha256, silo.ModelSha256);
+        return (siloRounds, directRounds);
+    }
+
     [Fact]
     public async Task Central_dp_with_a_quantizing_codec_gives_the_same_model_and_epsilon_on_silo_partials_as_direct()
     {
@@ -53,12 +64,8 @@ public sealed class TwoSiloTests : IAsyncLifetime
             c.Privacy.ClipNorm = 0.5;
             c.Privacy.NoiseMultiplier = 1.2;
         }
-        var (silo, siloRounds) = await RunAsync("two-silo-dp", "silo", Dp);
-        var (direct, directRounds) = await RunAsync("two-direct-dp", "direct", Dp);
+        var (siloRounds, directRounds) = await SameModelOnSilosAndDirectAsync("dp", Dp);
 
-        Assert.Equal(ExperimentStatus.Finished, silo.Status);
-        Assert.Equal(ExperimentStatus.Finished, direct.Status);
-        Assert.Equal(direct.ModelSha256, silo.ModelSha256);
         Assert.Equal(directRounds.Select(r => r.Epsilon), siloRounds.Select(r => r.Epsilon));
         // quant:4 of logreg's 7850 parameters: 7 full buckets of 1024 (8 + 512 bytes) and one of 682 (8 + 341).
         const long encoded = 7 * (8 + 512) + 8 + 341;
@@ -93,6 +100,36 @@ public sealed class TwoSiloTests : IAsyncLifetime
         Assert.All(trained, r => Assert.Equal(r.Clients * (r.Sampled - r.Clients), r.MaskPairsRecovered));
         Assert.Contains(trained, r => r.MaskPairsRecovered > 0);
         Assert.Contains(trained, r => r.SiloClients!.Count == 2);
+    }
+
+    [Fact]
+    public async Task Adaptive_clipping_counts_the_same_clipped_clients_folded_per_silo_as_on_the_server()
+    {
+        // Poisson cohorts (q = 12/40) and adaptive clipping: the count of unclipped clients travels in each
+        // silo's partial and must equal the count the server takes from every reply (direct).
+        static void Dp(FluteConfig c)
+        {
+            c.Server.Strategy = "dpfedavg";
+            c.Server.Sampling = "poisson";
+            c.Privacy.ClipNorm = 0.5;
+            c.Privacy.NoiseMultiplier = 1.0;
+            c.Privacy.AdaptiveClipping = "on";
+            c.Privacy.ClippedCountStddev = 1.0;
+        }
+        var (siloRounds, directRounds) = await SameModelOnSilosAndDirectAsync("adaptive", Dp);
+
+        Assert.Equal(directRounds.Select(r => r.ClipNorm), siloRounds.Select(r => r.ClipNorm));
+        Assert.Equal(directRounds.Select(r => r.ClippedFraction), siloRounds.Select(r => r.ClippedFraction));
+        Assert.Equal(0.5, siloRounds.Single(r => r.Round == 1).ClipNorm);
+        foreach (RoundMetrics r in siloRounds.Where(r => r.Round > 0 && r.StepSkipped is null))
+        {
+            // 1 − clipped_fraction = (unclipped + σ_b·g) / K with g from (seed, ClipCountNoise, round): the
+            // count recovered from the metric is a whole number of the round's clients.
+            double g = Flute.Core.Randomness.DeterministicRandom.For(21, Flute.Core.Randomness.StreamPurpose.ClipCountNoise, r.Round).NextGaussian();
+            double unclipped = (1 - r.ClippedFraction!.Value) * 12 - 1.0 * g;
+            Assert.Equal(Math.Round(unclipped), unclipped, 6);
+            Assert.InRange(Math.Round(unclipped), 0, r.Clients);
+        }
     }
 
     [Fact]

@@ -108,6 +108,29 @@ public sealed class MetricsJsonTests
     }
 
     [Fact]
+    public void Adaptive_clipping_and_skipped_step_fields_round_trip_and_are_absent_otherwise()
+    {
+        // Arrange: C and the noised clipped share as a resume reads them back (17 significant digits).
+        var plain = new RoundMetrics(1, 10, 10, 0.5, 0.2, null, null, null, 0, 0);
+        var adaptive = plain with { ClipNorm = 0.44727642182638494, ClippedFraction = -0.057156507936908074 };
+        var skipped = new RoundMetrics(2, 0, 0, double.NaN, 0.0, null, null, null, 0, 0) { StepSkipped = true };
+
+        // Act
+        string plainLine = MetricsJson.Line(plain), adaptiveLine = MetricsJson.Line(adaptive), skippedLine = MetricsJson.Line(skipped);
+        RoundMetrics parsed = MetricsJson.Parse(adaptiveLine);
+
+        // Assert
+        Assert.DoesNotContain("clip", plainLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("step_skipped", plainLine, StringComparison.Ordinal);
+        Assert.Contains("\"clip_norm\":0.44727642182638494,\"clipped_fraction\":-0.057156507936908074", adaptiveLine, StringComparison.Ordinal);
+        Assert.Equal(0.44727642182638494, parsed.ClipNorm);
+        Assert.Equal(-0.057156507936908074, parsed.ClippedFraction);
+        Assert.Contains("\"step_skipped\":true", skippedLine, StringComparison.Ordinal);
+        Assert.True(MetricsJson.Parse(skippedLine).StepSkipped);
+        Assert.Null(parsed.StepSkipped);
+    }
+
+    [Fact]
     public void A_line_cut_by_a_crash_is_a_format_error()
     {
         Assert.Throws<FormatException>(() => MetricsJson.Parse("{\"round\":3,\"sam"));
