@@ -109,6 +109,11 @@ public static partial class ConfigSchema
             c => $"a number ≥ 0 and ≤ client.lr ({ConfigValues.Format(c.Client.Lr)})", c => c.Client.LrMin >= 0 && c.Client.LrMin <= c.Client.Lr),
         Text("client.codec", "How each client encodes its update for the fold: float32 (exact, default), float16, bfloat16, or quant:N (unbiased stochastic N-bit quantization, N = 1..8, per bucket of 1024 values). The payload names its codec; the fold decodes by that name.",
             c => c.Client.Codec, (c, v) => c.Client.Codec = v, "float32, float16, bfloat16, quant:1 .. quant:8", "a registered codec (float32, float16, bfloat16, quant:N with N = 1..8)", IsCodec),
+        new ConfigKey("client.update_steps", ConfigValueType.Text,
+            "Steps each client applies to its update after training and before encoding, comma-separated, in order: clip (to privacy.clip_norm), local_dp (local differential privacy: clip to privacy.local_clip_norm and add Gaussian noise for privacy.local_epsilon, privacy.local_delta). Empty: none. DP-FedAvg's clip runs before them; a simulated attack after.",
+            "registered update steps, comma-separated, each at most once", () => Components.UpdateSteps.Names, false,
+            c => c.Client.UpdateSteps, (c, v) => c.Client.UpdateSteps = (string)v, ConfigValues.ParseText,
+            _ => $"registered update steps, comma-separated, each at most once ({string.Join(", ", Components.UpdateSteps.Names)})", c => AreUpdateSteps(c.Client.UpdateSteps)),
 
         Component("server.strategy", "Aggregation strategy.",
             c => c.Server.Strategy, (c, v) => c.Server.Strategy = v, () => Components.Strategies),
@@ -231,6 +236,12 @@ public static partial class ConfigSchema
         NumberWhere("privacy.target_epsilon", "server.strategy dpfedavg: stop (status finished) before the first round whose ε would exceed this; 0 means no target.",
             c => c.Privacy.TargetEpsilon, (c, v) => c.Privacy.TargetEpsilon = v, "0, or ≥ the ε of one round",
             TargetEpsilonExpected, c => c.Privacy.TargetEpsilon == 0 || (c.Privacy.TargetEpsilon > 0 && double.IsFinite(c.Privacy.TargetEpsilon) && c.Privacy.TargetEpsilon >= FirstRoundEpsilon(c))),
+        Number("privacy.local_epsilon", "client.update_steps local_dp: ε of every client's update (the Gaussian mechanism's σ = C·√(2 ln(1.25/δ))/ε).",
+            c => c.Privacy.LocalEpsilon, (c, v) => c.Privacy.LocalEpsilon = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
+        Number("privacy.local_delta", "client.update_steps local_dp: δ of every client's update.",
+            c => c.Privacy.LocalDelta, (c, v) => c.Privacy.LocalDelta = v, "> 0 and < 1", "a number > 0 and < 1", v => v is > 0 and < 1),
+        Number("privacy.local_clip_norm", "client.update_steps local_dp: the L2 norm C each client clips its update to before adding noise (the mechanism's sensitivity).",
+            c => c.Privacy.LocalClipNorm, (c, v) => c.Privacy.LocalClipNorm = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
@@ -384,6 +395,12 @@ public static partial class ConfigSchema
         return first > 0
             ? $"0 (no target) or a number ≥ {ConfigValues.Format(Math.Ceiling(first * 1000) / 1000)} (the ε of one round at these privacy settings)"
             : "0 (no target) or a number > 0";
+    }
+
+    private static bool AreUpdateSteps(string value)
+    {
+        IReadOnlyList<string> names = UpdatePipeline.ClientUpdatePipeline.ParseNames(value);
+        return names.All(n => Components.UpdateSteps.Names.Contains(n)) && names.Distinct().Count() == names.Count;
     }
 
     private static bool IsCodec(string name)

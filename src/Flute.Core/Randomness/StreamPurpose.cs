@@ -38,4 +38,6 @@ public enum StreamPurpose : ulong
     ClientTestSplit = 23,
     /// <summary>The data order of a client's personalization steps before it is evaluated (server.personalization_steps).</summary>
     Personalization = 24,
+    /// <summary>The Gaussian noise a client adds to its own update under local DP (client.update_steps local_dp), keyed per (round, client).</summary>
+    LocalDpNoise = 27,
 }

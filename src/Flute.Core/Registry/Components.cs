@@ -9,6 +9,7 @@ using Flute.Core.Data.Synthetic;
 using Flute.Core.Data.Text;
 using Flute.Core.ServerOptimizers;
 using Flute.Core.Strategies;
+using Flute.Core.UpdatePipeline;
 
 namespace Flute.Core.Registry;
 
@@ -46,6 +47,9 @@ public static class Components
     /// <summary>Update codecs (the payload header's codec); the factory gets the text after the colon, or null.</summary>
     public static ComponentRegistry<string?, IUpdateCodec> Codecs { get; } = CreateCodecs();
 
+    /// <summary>Steps a client applies to its update before encoding it (client.update_steps, in order); the factory reads its options from the config.</summary>
+    public static ComponentRegistry<FluteConfig, IUpdateStep> UpdateSteps { get; } = CreateUpdateSteps();
+
     /// <summary>Models (model.name); attached by Flute.Grains.</summary>
     /// <exception cref="InvalidOperationException">Flute.Grains has not attached its model registry yet.</exception>
     public static ComponentRegistry Models => Volatile.Read(ref s_models) ?? throw NotAttached(ModelKind);
@@ -56,7 +60,7 @@ public static class Components
 
     /// <summary>Every kind, in the order help lists them (kinds not attached yet are left out).</summary>
     public static IReadOnlyList<ComponentRegistry> All =>
-        new ComponentRegistry?[] { Strategies, ServerOptimizers, Volatile.Read(ref s_clientOptimizers), Volatile.Read(ref s_models), Datasets, Partitions, Codecs }
+        new ComponentRegistry?[] { Strategies, ServerOptimizers, Volatile.Read(ref s_clientOptimizers), Volatile.Read(ref s_models), Datasets, Partitions, UpdateSteps, Codecs }
             .OfType<ComponentRegistry>().ToArray();
 
     /// <summary>
@@ -144,6 +148,16 @@ public static class Components
         registry.Register("dirichlet", "Label mix per client drawn from Dirichlet(data.alpha) (Hsu et al. 2019).", _ => new DirichletPartitioner());
         registry.Register("shards", "Label-sorted shards, data.shards_per_client each (McMahan et al. 2017).", _ => new ShardsPartitioner());
         registry.Register("powerlaw", "Two classes per client, power-law sizes, test set pooled (FLUTE's LR_MNIST).", _ => new PowerLawPartitioner());
+        return registry;
+    }
+
+    private static ComponentRegistry<FluteConfig, IUpdateStep> CreateUpdateSteps()
+    {
+        var registry = new ComponentRegistry<FluteConfig, IUpdateStep>("update step", "client.update_steps");
+        registry.Register(ClipStep.StepName, "Scale the update to L2 norm ≤ privacy.clip_norm (scaled, never rejected).",
+            c => new ClipStep(c.Privacy.ClipNorm));
+        registry.Register(LocalDpStep.StepName, "Local DP: clip to privacy.local_clip_norm, add Gaussian noise for (privacy.local_epsilon, privacy.local_delta) per update.",
+            c => new LocalDpStep(c.Privacy.LocalClipNorm, c.Privacy.LocalEpsilon, c.Privacy.LocalDelta));
         return registry;
     }
 

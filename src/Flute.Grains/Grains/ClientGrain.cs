@@ -3,10 +3,10 @@ using Flute.Core.Aggregation;
 using Flute.Core.Attacks;
 using Flute.Core.Codecs;
 using Flute.Core.Data;
-using Flute.Core.Privacy;
 using Flute.Core.Randomness;
 using Flute.Core.Schedules;
 using Flute.Core.Strategies;
+using Flute.Core.UpdatePipeline;
 using Flute.Grains.Placement;
 using Flute.Grains.Runtime;
 using Flute.Grains.Storage;
@@ -175,9 +175,9 @@ public sealed class ClientGrain(
                 // Versioned by round: a re-run of this round (after a crash) never reads this write.
                 await ClientStates.WriteAsync(request.ExperimentId, clientId, request.Round, MemoryMarshal.AsBytes(next.AsSpan()).ToArray());
             }
-            // DP-FedAvg: every client scales its update to L2 norm ≤ C (a simulated attacker manipulates after).
-            if (instructions?.ClipNorm > 0)
-                UpdateClipping.ClipL2(MemoryMarshal.Cast<byte, float>(update.Span), instructions.ClipNorm);
+            // DP-FedAvg's clip, then client.update_steps (clip, local DP, ...); a simulated attacker manipulates after.
+            context.UpdateSteps.Apply(MemoryMarshal.Cast<byte, float>(update.Span), new UpdateStepContext(request.Seed, request.Round, clientId),
+                                      instructions?.ClipNorm ?? 0);
             ApplyAttack(request, clientId, update.Span);
             Encode(codec, scratch, data.Span, request, clientId);
             // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.

@@ -2,6 +2,7 @@ using Flute.Core.Codecs;
 using Flute.Core.Configuration;
 using Flute.Core.Data;
 using Flute.Core.Strategies;
+using Flute.Core.UpdatePipeline;
 using Flute.Grains.Torch;
 
 namespace Flute.Grains.Runtime;
@@ -22,4 +23,7 @@ public sealed record ExperimentContext(
 
     /// <summary>The codec clients encode their updates with (client.codec), resolved once per experiment.</summary>
     public IUpdateCodec Codec { get; } = CodecRegistry.Get(Config.Client.Codec);
+
+    /// <summary>The steps clients apply to their updates before encoding (client.update_steps), built once per experiment.</summary>
+    public ClientUpdatePipeline UpdateSteps { get; } = ClientUpdatePipeline.From(Config);
 }

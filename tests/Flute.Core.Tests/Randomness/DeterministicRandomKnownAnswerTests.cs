@@ -56,6 +56,7 @@ public sealed class DeterministicRandomKnownAnswerTests
             [StreamPurpose.DpNoise] = 20,
             [StreamPurpose.ClientTestSplit] = 23,
             [StreamPurpose.Personalization] = 24,
+            [StreamPurpose.LocalDpNoise] = 27,
         };
 
         // Act
