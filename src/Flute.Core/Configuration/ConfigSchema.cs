@@ -107,7 +107,7 @@ public static partial class ConfigSchema
         NumberWhere("client.lr_min", "Client learning rate of the last round under the cosine schedule.",
             c => c.Client.LrMin, (c, v) => c.Client.LrMin = v, "≥ 0 and ≤ client.lr",
             c => $"a number ≥ 0 and ≤ client.lr ({ConfigValues.Format(c.Client.Lr)})", c => c.Client.LrMin >= 0 && c.Client.LrMin <= c.Client.Lr),
-        Text("client.codec", "How each client encodes its update for the fold: float32 (exact, default), float16, bfloat16, or quant:N (unbiased stochastic N-bit quantization, N = 1..8, per bucket of 1024 values). The payload names its codec; the fold decodes by that name.",
+        Text("client.codec", "How each client encodes its update for the fold: float32 (exact, default), float16, bfloat16, or quant:N (unbiased stochastic N-bit quantization, N = 1..8, one range per tensor). The payload names its codec; the fold decodes by that name.",
             c => c.Client.Codec, (c, v) => c.Client.Codec = v, "float32, float16, bfloat16, quant:1 .. quant:8", "a registered codec (float32, float16, bfloat16, quant:N with N = 1..8)", IsCodec),
         new ConfigKey("client.update_steps", ConfigValueType.Text,
             "Steps each client applies to its update after training and before encoding, comma-separated, in order: clip (to privacy.clip_norm), local_dp (local differential privacy: clip to privacy.local_clip_norm and add Gaussian noise for privacy.local_epsilon, privacy.local_delta). Empty: none. DP-FedAvg's clip runs before them; a simulated attack after.",

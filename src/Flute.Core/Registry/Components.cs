@@ -169,7 +169,7 @@ public static class Components
             : throw new ArgumentException($"Codec '{Float32Codec.CodecName}' takes no argument, got '{argument}'."));
         registry.Register(Float16Codec.CodecName, "IEEE half precision (2 bytes per value), round to nearest even.", argument => NoArgument(Float16Codec.Instance, argument));
         registry.Register(BFloat16Codec.CodecName, "bfloat16: the top 16 bits of float32, round to nearest even.", argument => NoArgument(BFloat16Codec.Instance, argument));
-        registry.Register(StochasticQuantizationCodec.CodecName, "Unbiased stochastic N-bit quantization (quant:1 .. quant:8), per bucket of 1024 values.", StochasticQuantizationCodec.Create);
+        registry.Register(StochasticQuantizationCodec.CodecName, "Unbiased stochastic N-bit quantization (quant:1 .. quant:8), one range (min, max) per tensor.", StochasticQuantizationCodec.Create);
         return registry;
     }
 
