@@ -170,6 +170,7 @@ public static class Components
         registry.Register(Float16Codec.CodecName, "IEEE half precision (2 bytes per value), round to nearest even.", argument => NoArgument(Float16Codec.Instance, argument));
         registry.Register(BFloat16Codec.CodecName, "bfloat16: the top 16 bits of float32, round to nearest even.", argument => NoArgument(BFloat16Codec.Instance, argument));
         registry.Register(StochasticQuantizationCodec.CodecName, "Unbiased stochastic N-bit quantization (quant:1 .. quant:8), one range (min, max) per tensor.", StochasticQuantizationCodec.Create);
+        registry.Register(TopKCodec.CodecName, "Top-k sparsification with error feedback (topk:F, 0 < F ≤ 1): the ⌈F·n⌉ largest-magnitude values as (index, value); the client keeps the rest as its residual for the next round.", TopKCodec.Create);
         return registry;
     }
 

@@ -145,7 +145,7 @@ public sealed class ClientGrain(
                 // payload, fold) with no SGD step — what bench scale measures. The update is zero.
                 update.Span.Clear();
                 ApplyAttack(request, clientId, update.Span);
-                Encode(codec, scratch, data.Span, request, clientId);
+                await EncodeAsync(codec, scratch, data, request, clientId);
                 int used = client.MaxSamples > 0 ? Math.Min(samples, client.MaxSamples) : samples;
                 PseudoGradientPayload.Write(payload, header with { SampleCount = used, Loss = 0 }, dataBytes);
                 return new TrainResult(clientId, used, 0, payload);
@@ -173,13 +173,13 @@ public sealed class ClientGrain(
             {
                 float[] next = NextClientControl(update.Span, weightBytes, ServerControl(version, weightBytes), clientControl, outcome.Steps, lr);
                 // Versioned by round: a re-run of this round (after a crash) never reads this write.
-                await ClientStates.WriteAsync(request.ExperimentId, clientId, request.Round, MemoryMarshal.AsBytes(next.AsSpan()).ToArray());
+                await ClientStates.WriteAsync(request.ExperimentId, clientId, ClientStateSlots.ControlVariate, request.Round, MemoryMarshal.AsBytes(next.AsSpan()).ToArray());
             }
             // DP-FedAvg's clip, then client.update_steps (clip, local DP, ...); a simulated attacker manipulates after.
             context.UpdateSteps.Apply(MemoryMarshal.Cast<byte, float>(update.Span), new UpdateStepContext(request.Seed, request.Round, clientId),
                                       instructions?.ClipNorm ?? 0);
             ApplyAttack(request, clientId, update.Span);
-            Encode(codec, scratch, data.Span, request, clientId);
+            await EncodeAsync(codec, scratch, data, request, clientId);
             // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.
             PseudoGradientPayload.Write(payload, header with { SampleCount = outcome.SampleCount, Loss = outcome.MeanLoss }, dataBytes);
             return new TrainResult(clientId, outcome.SampleCount, outcome.MeanLoss, payload);
@@ -198,15 +198,28 @@ public sealed class ClientGrain(
     /// <summary>
     /// Encodes the float32 update in <paramref name="scratch"/> into the payload's data region with a
     /// non-float32 codec (a no-op for float32, whose update already is the data). Stochastic rounding
-    /// draws from the client's own (seed, round, client) stream, so a re-run encodes the same bits.
+    /// draws from the client's own (seed, round, client) stream, so a re-run encodes the same bits. A codec
+    /// with error feedback (topk) first adds the client's residual from before this round and stores what
+    /// it did not send as this round's residual (versioned by round: a re-run of this round never reads it).
     /// </summary>
-    private static void Encode(IUpdateCodec codec, byte[]? scratch, Span<byte> data, TrainRequest request, long clientId)
+    private async Task EncodeAsync(IUpdateCodec codec, byte[]? scratch, Memory<byte> data, TrainRequest request, long clientId)
     {
         if (scratch is null) return;
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("Encoding float32 updates needs a little-endian machine.");
         var random = DeterministicRandom.For(request.Seed, StreamPurpose.QuantizationRounding, request.Round, clientId);
-        codec.Encode(MemoryMarshal.Cast<byte, float>(scratch.AsSpan()), data, random);
+        if (codec is not IErrorFeedbackCodec)
+        {
+            codec.Encode(MemoryMarshal.Cast<byte, float>(scratch.AsSpan()), data.Span, random);
+            return;
+        }
+        byte[]? residual = await ClientStates.ReadAsync(request.ExperimentId, clientId, ClientStateSlots.Residual, request.Round);
+        if (residual is not null && residual.Length != scratch.Length)
+            throw new InvalidDataException($"client {clientId} of experiment '{request.ExperimentId}': its stored residual has {residual.Length} bytes; the update has {scratch.Length}");
+        var next = new byte[scratch.Length];
+        ErrorFeedback.Encode(codec, MemoryMarshal.Cast<byte, float>(scratch.AsSpan()), MemoryMarshal.Cast<byte, float>(residual.AsSpan()),
+                             data.Span, MemoryMarshal.Cast<byte, float>(next.AsSpan()), random);
+        await ClientStates.WriteAsync(request.ExperimentId, clientId, ClientStateSlots.Residual, request.Round, next);
     }
 
     /// <summary>
@@ -226,12 +239,12 @@ public sealed class ClientGrain(
 
     private IClientStateStore ClientStates =>
         ServiceProvider.GetService<IClientStateStore>()
-        ?? throw new InvalidOperationException("SCAFFOLD needs the client state store, and this silo has none (AddFluteStorage registers it)");
+        ?? throw new InvalidOperationException("SCAFFOLD and error-feedback codecs need the client state store, and this silo has none (AddFluteStorage registers it)");
 
     /// <summary>c_i: the newest control variate this client wrote before this round, or empty (zero) if it never trained.</summary>
     private async Task<float[]> ReadClientControlAsync(TrainRequest request, long clientId, ExperimentContext context)
     {
-        byte[]? stored = await ClientStates.ReadAsync(request.ExperimentId, clientId, request.Round);
+        byte[]? stored = await ClientStates.ReadAsync(request.ExperimentId, clientId, ClientStateSlots.ControlVariate, request.Round);
         if (stored is null) return [];
         if (stored.Length != context.Layout.ByteCount)
             throw new InvalidDataException($"client {clientId} of experiment '{request.ExperimentId}': its stored control variate has {stored.Length} bytes; the model has {context.Layout.ByteCount}");

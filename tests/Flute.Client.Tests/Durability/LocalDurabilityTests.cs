@@ -36,19 +36,25 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
     }
 
     /// <summary>
-    /// A quantizing codec (its stochastic rounding is keyed by round and client) and central DP (its
-    /// noise by round, its ε a function of the round): a re-run round must draw the same, and the
-    /// resumed run must report the same ε as the uninterrupted one.
+    /// A quantizing codec (its stochastic rounding is keyed by round and client), central DP (its
+    /// noise by round, its ε a function of the round), local DP (its noise by round and client) and top-k
+    /// with error feedback (each client's residual in the client state store, next to SCAFFOLD's c_i in the
+    /// last case): a re-run round must draw the same and read the residuals from before it, and the resumed
+    /// run must report the same ε as the uninterrupted one.
     /// </summary>
     [Theory]
     [InlineData("quant", "client.codec=quant:4")]
     [InlineData("dp", "server.strategy=dpfedavg")]
-    public void A_quantized_or_private_run_crashed_mid_round_then_resumed_gives_the_uninterrupted_model_and_epsilon(string name, string setting)
+    [InlineData("local-dp", "client.update_steps=local_dp")]
+    [InlineData("topk", "client.codec=topk:0.05")]
+    [InlineData("topk-scaffold", "client.codec=topk:0.05", "server.strategy=scaffold")]
+    public void A_quantized_or_private_run_crashed_mid_round_then_resumed_gives_the_uninterrupted_model_and_epsilon(string name, params string[] settings)
     {
         string reference = Id($"{name}-reference");
         string id = Id($"{name}-crash");
-        var straight = Flute(["run", ConfigPath, "--id", reference, "--set", setting]);
-        var crashed = FluteWith(new Dictionary<string, string> { ["FLUTE_CRASH_AT"] = "5:train" }, ["run", ConfigPath, "--id", id, "--set", setting]);
+        string[] sets = [.. settings.SelectMany(s => new[] { "--set", s })];
+        var straight = Flute(["run", ConfigPath, "--id", reference, .. sets]);
+        var crashed = FluteWith(new Dictionary<string, string> { ["FLUTE_CRASH_AT"] = "5:train" }, ["run", ConfigPath, "--id", id, .. sets]);
 
         Assert.True(straight.ExitCode == 0, straight.StdErr);
         Assert.True(crashed.ExitCode == 137, $"expected a SIGKILL at 5:train, got exit {crashed.ExitCode}\n{crashed.StdErr}");

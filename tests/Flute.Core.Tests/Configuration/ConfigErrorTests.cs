@@ -79,7 +79,7 @@ public sealed class ConfigErrorTests
         { "unknown update step", Rounds, ["client.update_steps=clip,noise"], "client.update_steps", "expected registered update steps, comma-separated, each at most once (clip, local_dp), found \"clip,noise\"" },
         { "update step twice", Rounds, ["client.update_steps=clip,clip"], "client.update_steps", "expected registered update steps, comma-separated, each at most once (clip, local_dp), found \"clip,clip\"" },
         { "local epsilon zero", Rounds, ["privacy.local_epsilon=0"], "privacy.local_epsilon", "expected a number > 0, found 0" },
-        { "quantizer wider than 8 bits", Rounds, ["client.codec=quant:9"], "client.codec", "expected a registered codec (float32, float16, bfloat16, quant:N with N = 1..8), found \"quant:9\"" },
+        { "quantizer wider than 8 bits", Rounds, ["client.codec=quant:9"], "client.codec", "expected a registered codec (float32, float16, bfloat16, quant:N with N = 1..8, topk:F with 0 < F ≤ 1), found \"quant:9\"" },
         { "dp noise multiplier of zero", Rounds, ["privacy.noise_multiplier=0"], "privacy.noise_multiplier", "expected a number > 0, found 0" },
         { "dp target below one round's epsilon", Rounds, ["server.strategy=dpfedavg", "privacy.target_epsilon=0.5"], "privacy.target_epsilon", "expected 0 (no target) or a number ≥ " },
         { "dp delta of one", Rounds, ["privacy.delta=1"], "privacy.delta", "expected a number > 0 and < 1, found 1" },
