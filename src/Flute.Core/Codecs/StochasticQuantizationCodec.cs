@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Numerics.Tensors;
 using Flute.Core.Randomness;
 
 namespace Flute.Core.Codecs;
@@ -175,10 +176,10 @@ public sealed class StochasticQuantizationCodec : IUpdateCodec
         float step = Step(lo, hi);
         if (Bits == 8)
         {
-            for (int i = 0; i < destination.Length; i++)
-            {
-                destination[i] = lo + codes[i] * step;
-            }
+            // lo + code·step, vectorised: the product and the sum are rounded separately, as the scalar form does.
+            TensorPrimitives.ConvertTruncating<byte, float>(codes[..destination.Length], destination);
+            TensorPrimitives.Multiply(destination, step, destination);
+            TensorPrimitives.Add(destination, lo, destination);
             return;
         }
         int mask = _levels;

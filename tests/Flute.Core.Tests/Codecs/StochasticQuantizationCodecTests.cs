@@ -145,6 +145,22 @@ public sealed class StochasticQuantizationCodecTests
     }
 
     [Fact]
+    public void EightBitDecoding_IsLoPlusCodeTimesStep_InFloat32()
+    {
+        // The vectorised 8-bit path must give the scalar formula's bits: lo + code·step, each op rounded to float.
+        float[] values = Enumerable.Range(0, 5000).Select(i => MathF.Sin(i) * 0.37f + 0.01f).ToArray();
+        var codec = new StochasticQuantizationCodec(8);
+        var bytes = new byte[codec.EncodedSize(values.Length)];
+        codec.Encode(values, bytes, Random());
+        var decoded = new float[values.Length];
+        codec.Decode(bytes, decoded);
+
+        float lo = BitConverter.ToSingle(bytes, 8), hi = BitConverter.ToSingle(bytes, 12);
+        float step = (hi - lo) / 255;
+        for (int i = 0; i < values.Length; i++) Assert.Equal(lo + bytes[16 + i] * step, decoded[i]);
+    }
+
+    [Fact]
     public void TheSameStream_GivesTheSameBytes()
     {
         float[] values = Enumerable.Range(0, 3000).Select(i => MathF.Sin(i)).ToArray();
