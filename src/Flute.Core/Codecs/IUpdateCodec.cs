@@ -35,4 +35,12 @@ public interface IUpdateCodec
     /// </summary>
     /// <exception cref="FormatException"><paramref name="source"/> is not an encoding of that many values.</exception>
     void Decode(ReadOnlySpan<byte> source, Span<float> destination);
+
+    /// <summary>
+    /// This codec for updates of the given tensor layout (the client encodes with it): a codec that
+    /// treats tensors separately (per-tensor quantization) returns an instance bound to
+    /// <paramref name="layout"/>, whose encoding carries what its decoder needs, so the registry's
+    /// unbound instance still decodes it; every other codec returns itself.
+    /// </summary>
+    IUpdateCodec ForLayout(TensorLayout layout) => this;
 }

@@ -108,8 +108,13 @@ public static partial class ConfigSchema
         NumberWhere("client.lr_min", "Client learning rate of the last round under the cosine schedule.",
             c => c.Client.LrMin, (c, v) => c.Client.LrMin = v, "≥ 0 and ≤ client.lr",
             c => $"a number ≥ 0 and ≤ client.lr ({ConfigValues.Format(c.Client.Lr)})", c => c.Client.LrMin >= 0 && c.Client.LrMin <= c.Client.Lr),
-        Text("client.codec", "How each client encodes its update for the fold: float32 (exact, default), float16, bfloat16, or quant:N (unbiased stochastic N-bit quantization, N = 1..8, per bucket of 1024 values). The payload names its codec; the fold decodes by that name.",
-            c => c.Client.Codec, (c, v) => c.Client.Codec = v, "float32, float16, bfloat16, quant:1 .. quant:8", "a registered codec (float32, float16, bfloat16, quant:N with N = 1..8)", IsCodec),
+        Text("client.codec", "How each client encodes its update for the fold: float32 (exact, default), float16, bfloat16, or quant:N (unbiased stochastic N-bit quantization, N = 1..8, one range per tensor), or topk:F (the ⌈F·n⌉ largest-magnitude values, 0 < F ≤ 1, with error feedback: each client keeps the rest in the client state store and adds it to its next update). The payload names its codec; the fold decodes by that name.",
+            c => c.Client.Codec, (c, v) => c.Client.Codec = v, "float32, float16, bfloat16, quant:1 .. quant:8, topk:F (0 < F ≤ 1)", "a registered codec (float32, float16, bfloat16, quant:N with N = 1..8, topk:F with 0 < F ≤ 1)", IsCodec),
+        new ConfigKey("client.update_steps", ConfigValueType.Text,
+            "Steps each client applies to its update after training and before encoding, comma-separated, in order: clip (to privacy.clip_norm), local_dp (local differential privacy: clip to privacy.local_clip_norm and add Gaussian noise for privacy.local_epsilon, privacy.local_delta). Empty: none. DP-FedAvg's clip runs before them; a simulated attack after.",
+            "registered update steps, comma-separated, each at most once", () => Components.UpdateSteps.Names, false,
+            c => c.Client.UpdateSteps, (c, v) => c.Client.UpdateSteps = (string)v, ConfigValues.ParseText,
+            _ => $"registered update steps, comma-separated, each at most once ({string.Join(", ", Components.UpdateSteps.Names)})", c => AreUpdateSteps(c.Client.UpdateSteps)),
 
         Component("server.strategy", "Aggregation strategy.",
             c => c.Server.Strategy, (c, v) => c.Server.Strategy = v, () => Components.Strategies),
@@ -243,6 +248,12 @@ public static partial class ConfigSchema
         NumberWhere("privacy.clipped_count_stddev", "Adaptive clipping: σ_b, the standard deviation of the Gaussian noise on the round's count of unclipped clients; 0 means server.clients_per_round / 20 (the paper's choice). The update's noise multiplier becomes (z^-2 − (2σ_b)^-2)^-1/2, so it must exceed z/2.",
             c => c.Privacy.ClippedCountStddev, (c, v) => c.Privacy.ClippedCountStddev = v, "≥ 0 (0 = clients_per_round / 20); with adaptive clipping on, the σ_b used > privacy.noise_multiplier / 2",
             CountStddevExpected, c => c.Privacy.ClippedCountStddev >= 0 && double.IsFinite(c.Privacy.ClippedCountStddev) && (!AdaptiveOn(c) || 2 * DpFedAvgOptions.CountStddevOf(c) > c.Privacy.NoiseMultiplier)),
+        Number("privacy.local_epsilon", "client.update_steps local_dp: ε of every client's update (the Gaussian mechanism's σ = C·√(2 ln(1.25/δ))/ε).",
+            c => c.Privacy.LocalEpsilon, (c, v) => c.Privacy.LocalEpsilon = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
+        Number("privacy.local_delta", "client.update_steps local_dp: δ of every client's update.",
+            c => c.Privacy.LocalDelta, (c, v) => c.Privacy.LocalDelta = v, "> 0 and < 1", "a number > 0 and < 1", v => v is > 0 and < 1),
+        Number("privacy.local_clip_norm", "client.update_steps local_dp: the L2 norm C each client clips its update to before adding noise (the mechanism's sensitivity).",
+            c => c.Privacy.LocalClipNorm, (c, v) => c.Privacy.LocalClipNorm = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
         // After the strategy's and the privacy keys, whose values it builds the strategy from.
         new ConfigKey("server.secure_aggregation", ConfigValueType.Name,
             "Simulated secure aggregation (docs/privacy.md): on makes every client send its weighted update as 64-bit fixed-point integers plus pairwise masks that cancel exactly in the sum, so silos and server only see masked updates and the exact aggregate; the model is bit for bit the one of off. Needs a weighted-sum strategy and client.codec float32. Costs O(cohort² × parameters) mask draws per round.",
@@ -440,6 +451,12 @@ public static partial class ConfigSchema
         return first > 0
             ? $"0 (no target) or a number ≥ {ConfigValues.Format(Math.Ceiling(first * 1000) / 1000)} (the ε of one round at these privacy settings)"
             : "0 (no target) or a number > 0";
+    }
+
+    private static bool AreUpdateSteps(string value)
+    {
+        IReadOnlyList<string> names = UpdatePipeline.ClientUpdatePipeline.ParseNames(value);
+        return names.All(n => Components.UpdateSteps.Names.Contains(n)) && names.Distinct().Count() == names.Count;
     }
 
     private static bool IsCodec(string name)

@@ -98,6 +98,8 @@ public sealed class ClientSection
     public double LrMin { get; set; }
     /// <summary>client.codec: how a client encodes its update (float32, float16, bfloat16, quant:N); see docs/extending/06-codec.md.</summary>
     public string Codec { get; set; } = "float32";
+    /// <summary>client.update_steps: comma-separated update steps applied in order after training, before encoding ("" = none).</summary>
+    public string UpdateSteps { get; set; } = "";
     /// <summary>client.batch_size: samples per local step.</summary>
     public int BatchSize { get; set; } = 32;
     /// <summary>client.local_epochs: passes over the client's data per round.</summary>
@@ -234,6 +236,12 @@ public sealed class PrivacySection
     public double ClipLearningRate { get; set; } = 0.2;
     /// <summary>privacy.clipped_count_stddev: σ_b, the noise on the count of unclipped clients; 0 = server.clients_per_round / 20.</summary>
     public double ClippedCountStddev { get; set; }
+    /// <summary>privacy.local_epsilon: ε of each client's update under local DP (client.update_steps local_dp), &gt; 0.</summary>
+    public double LocalEpsilon { get; set; } = 1.0;
+    /// <summary>privacy.local_delta: δ of each client's update under local DP, in (0, 1).</summary>
+    public double LocalDelta { get; set; } = 1e-5;
+    /// <summary>privacy.local_clip_norm: the L2 norm each client clips its update to before adding local DP noise (&gt; 0).</summary>
+    public double LocalClipNorm { get; set; } = 1.0;
 }
 
 /// <summary>The <c>silo</c> section: trainer threads per silo; changes speed, not results (for a fixed threads_per_trainer).</summary>

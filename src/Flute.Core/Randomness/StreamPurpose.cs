@@ -38,10 +38,12 @@ public enum StreamPurpose : ulong
     ClientTestSplit = 23,
     /// <summary>The data order of a client's personalization steps before it is evaluated (server.personalization_steps).</summary>
     Personalization = 24,
-    /// <summary>A pairwise secure-aggregation mask (server.secure_aggregation), keyed per (round, lower client id, higher client id).</summary>
-    SecureAggregationMask = 29,
     /// <summary>The Gaussian noise adaptive clipping (privacy.adaptive_clipping) adds to a round's count of unclipped clients, keyed per round.</summary>
     ClipCountNoise = 25,
     /// <summary>The geometric gaps between the clients of a Poisson-sampled cohort (server.sampling poisson), keyed per round.</summary>
     PoissonCohort = 26,
+    /// <summary>The Gaussian noise a client adds to its own update under local DP (client.update_steps local_dp), keyed per (round, client).</summary>
+    LocalDpNoise = 27,
+    /// <summary>A pairwise secure-aggregation mask (server.secure_aggregation), keyed per (round, lower client id, higher client id).</summary>
+    SecureAggregationMask = 29,
 }

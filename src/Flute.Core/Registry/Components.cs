@@ -9,6 +9,7 @@ using Flute.Core.Data.Synthetic;
 using Flute.Core.Data.Text;
 using Flute.Core.ServerOptimizers;
 using Flute.Core.Strategies;
+using Flute.Core.UpdatePipeline;
 
 namespace Flute.Core.Registry;
 
@@ -46,6 +47,9 @@ public static class Components
     /// <summary>Update codecs (the payload header's codec); the factory gets the text after the colon, or null.</summary>
     public static ComponentRegistry<string?, IUpdateCodec> Codecs { get; } = CreateCodecs();
 
+    /// <summary>Steps a client applies to its update before encoding it (client.update_steps, in order); the factory reads its options from the config.</summary>
+    public static ComponentRegistry<FluteConfig, IUpdateStep> UpdateSteps { get; } = CreateUpdateSteps();
+
     /// <summary>Models (model.name); attached by Flute.Grains.</summary>
     /// <exception cref="InvalidOperationException">Flute.Grains has not attached its model registry yet.</exception>
     public static ComponentRegistry Models => Volatile.Read(ref s_models) ?? throw NotAttached(ModelKind);
@@ -56,7 +60,7 @@ public static class Components
 
     /// <summary>Every kind, in the order help lists them (kinds not attached yet are left out).</summary>
     public static IReadOnlyList<ComponentRegistry> All =>
-        new ComponentRegistry?[] { Strategies, ServerOptimizers, Volatile.Read(ref s_clientOptimizers), Volatile.Read(ref s_models), Datasets, Partitions, Codecs }
+        new ComponentRegistry?[] { Strategies, ServerOptimizers, Volatile.Read(ref s_clientOptimizers), Volatile.Read(ref s_models), Datasets, Partitions, UpdateSteps, Codecs }
             .OfType<ComponentRegistry>().ToArray();
 
     /// <summary>
@@ -147,6 +151,16 @@ public static class Components
         return registry;
     }
 
+    private static ComponentRegistry<FluteConfig, IUpdateStep> CreateUpdateSteps()
+    {
+        var registry = new ComponentRegistry<FluteConfig, IUpdateStep>("update step", "client.update_steps");
+        registry.Register(ClipStep.StepName, "Scale the update to L2 norm ≤ privacy.clip_norm (scaled, never rejected).",
+            c => new ClipStep(c.Privacy.ClipNorm));
+        registry.Register(LocalDpStep.StepName, "Local DP: clip to privacy.local_clip_norm, add Gaussian noise for (privacy.local_epsilon, privacy.local_delta) per update.",
+            c => new LocalDpStep(c.Privacy.LocalClipNorm, c.Privacy.LocalEpsilon, c.Privacy.LocalDelta));
+        return registry;
+    }
+
     private static ComponentRegistry<string?, IUpdateCodec> CreateCodecs()
     {
         var registry = new ComponentRegistry<string?, IUpdateCodec>("codec");
@@ -155,7 +169,8 @@ public static class Components
             : throw new ArgumentException($"Codec '{Float32Codec.CodecName}' takes no argument, got '{argument}'."));
         registry.Register(Float16Codec.CodecName, "IEEE half precision (2 bytes per value), round to nearest even.", argument => NoArgument(Float16Codec.Instance, argument));
         registry.Register(BFloat16Codec.CodecName, "bfloat16: the top 16 bits of float32, round to nearest even.", argument => NoArgument(BFloat16Codec.Instance, argument));
-        registry.Register(StochasticQuantizationCodec.CodecName, "Unbiased stochastic N-bit quantization (quant:1 .. quant:8), per bucket of 1024 values.", StochasticQuantizationCodec.Create);
+        registry.Register(StochasticQuantizationCodec.CodecName, "Unbiased stochastic N-bit quantization (quant:1 .. quant:8), one range (min, max) per tensor.", StochasticQuantizationCodec.Create);
+        registry.Register(TopKCodec.CodecName, "Top-k sparsification with error feedback (topk:F, 0 < F ≤ 1): the ⌈F·n⌉ largest-magnitude values as (index, value); the client keeps the rest as its residual for the next round.", TopKCodec.Create);
         return registry;
     }
 

@@ -3,10 +3,10 @@ using Flute.Core.Aggregation;
 using Flute.Core.Attacks;
 using Flute.Core.Codecs;
 using Flute.Core.Data;
-using Flute.Core.Privacy;
 using Flute.Core.Randomness;
 using Flute.Core.Schedules;
 using Flute.Core.Strategies;
+using Flute.Core.UpdatePipeline;
 using Flute.Grains.Placement;
 using Flute.Grains.Runtime;
 using Flute.Grains.Storage;
@@ -147,7 +147,7 @@ public sealed class ClientGrain(
                 // payload, fold) with no SGD step — what bench scale measures. The update is zero.
                 update.Span.Clear();
                 ApplyAttack(request, clientId, update.Span);
-                if (masks is null) Encode(codec, scratch, data.Span, request, clientId);
+                if (masks is null) await EncodeAsync(codec, scratch, data, request, clientId);
                 int used = client.MaxSamples > 0 ? Math.Min(samples, client.MaxSamples) : samples;
                 PseudoGradientPayload.Write(payload, header with { SampleCount = used, Loss = 0 }, dataBytes);
                 return masks is null ? new TrainResult(clientId, used, 0, payload) : MaskOrReject(masks, payload, scratch!, data.Span, context, clientId);
@@ -175,14 +175,14 @@ public sealed class ClientGrain(
             {
                 float[] next = NextClientControl(update.Span, weightBytes, ServerControl(version, weightBytes), clientControl, outcome.Steps, lr);
                 // Versioned by round: a re-run of this round (after a crash) never reads this write.
-                await ClientStates.WriteAsync(request.ExperimentId, clientId, request.Round, MemoryMarshal.AsBytes(next.AsSpan()).ToArray());
+                await ClientStates.WriteAsync(request.ExperimentId, clientId, ClientStateSlots.ControlVariate, request.Round, MemoryMarshal.AsBytes(next.AsSpan()).ToArray());
             }
-            // DP-FedAvg: every client scales its update to L2 norm ≤ C (a simulated attacker manipulates after);
-            // whether it had to is what adaptive clipping counts.
-            bool clipped = instructions?.ClipNorm > 0
-                && UpdateClipping.ClipL2(MemoryMarshal.Cast<byte, float>(update.Span), instructions.ClipNorm) > instructions.ClipNorm;
+            // DP-FedAvg's clip, then client.update_steps (clip, local DP, ...); a simulated attacker manipulates
+            // after. Whether the instructed clip had to scale the update is what adaptive clipping counts.
+            bool clipped = context.UpdateSteps.Apply(MemoryMarshal.Cast<byte, float>(update.Span), new UpdateStepContext(request.Seed, request.Round, clientId),
+                                                     instructions?.ClipNorm ?? 0);
             ApplyAttack(request, clientId, update.Span);
-            if (masks is null) Encode(codec, scratch, data.Span, request, clientId);
+            if (masks is null) await EncodeAsync(codec, scratch, data, request, clientId);
             // Fixed-width header fields: rewriting it with the outcome leaves the data region in place.
             PseudoGradientPayload.Write(payload, header with { SampleCount = outcome.SampleCount, Loss = outcome.MeanLoss }, dataBytes);
             return masks is null
@@ -219,15 +219,28 @@ public sealed class ClientGrain(
     /// <summary>
     /// Encodes the float32 update in <paramref name="scratch"/> into the payload's data region with a
     /// non-float32 codec (a no-op for float32, whose update already is the data). Stochastic rounding
-    /// draws from the client's own (seed, round, client) stream, so a re-run encodes the same bits.
+    /// draws from the client's own (seed, round, client) stream, so a re-run encodes the same bits. A codec
+    /// with error feedback (topk) first adds the client's residual from before this round and stores what
+    /// it did not send as this round's residual (versioned by round: a re-run of this round never reads it).
     /// </summary>
-    private static void Encode(IUpdateCodec codec, byte[]? scratch, Span<byte> data, TrainRequest request, long clientId)
+    private async Task EncodeAsync(IUpdateCodec codec, byte[]? scratch, Memory<byte> data, TrainRequest request, long clientId)
     {
         if (scratch is null) return;
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("Encoding float32 updates needs a little-endian machine.");
         var random = DeterministicRandom.For(request.Seed, StreamPurpose.QuantizationRounding, request.Round, clientId);
-        codec.Encode(MemoryMarshal.Cast<byte, float>(scratch.AsSpan()), data, random);
+        if (codec is not IErrorFeedbackCodec)
+        {
+            codec.Encode(MemoryMarshal.Cast<byte, float>(scratch.AsSpan()), data.Span, random);
+            return;
+        }
+        byte[]? residual = await ClientStates.ReadAsync(request.ExperimentId, clientId, ClientStateSlots.Residual, request.Round);
+        if (residual is not null && residual.Length != scratch.Length)
+            throw new InvalidDataException($"client {clientId} of experiment '{request.ExperimentId}': its stored residual has {residual.Length} bytes; the update has {scratch.Length}");
+        var next = new byte[scratch.Length];
+        ErrorFeedback.Encode(codec, MemoryMarshal.Cast<byte, float>(scratch.AsSpan()), MemoryMarshal.Cast<byte, float>(residual.AsSpan()),
+                             data.Span, MemoryMarshal.Cast<byte, float>(next.AsSpan()), random);
+        await ClientStates.WriteAsync(request.ExperimentId, clientId, ClientStateSlots.Residual, request.Round, next);
     }
 
     /// <summary>
@@ -247,12 +260,12 @@ public sealed class ClientGrain(
 
     private IClientStateStore ClientStates =>
         ServiceProvider.GetService<IClientStateStore>()
-        ?? throw new InvalidOperationException("SCAFFOLD needs the client state store, and this silo has none (AddFluteStorage registers it)");
+        ?? throw new InvalidOperationException("SCAFFOLD and error-feedback codecs need the client state store, and this silo has none (AddFluteStorage registers it)");
 
     /// <summary>c_i: the newest control variate this client wrote before this round, or empty (zero) if it never trained.</summary>
     private async Task<float[]> ReadClientControlAsync(TrainRequest request, long clientId, ExperimentContext context)
     {
-        byte[]? stored = await ClientStates.ReadAsync(request.ExperimentId, clientId, request.Round);
+        byte[]? stored = await ClientStates.ReadAsync(request.ExperimentId, clientId, ClientStateSlots.ControlVariate, request.Round);
         if (stored is null) return [];
         if (stored.Length != context.Layout.ByteCount)
             throw new InvalidDataException($"client {clientId} of experiment '{request.ExperimentId}': its stored control variate has {stored.Length} bytes; the model has {context.Layout.ByteCount}");

@@ -2,6 +2,7 @@ using Flute.Core.Codecs;
 using Flute.Core.Configuration;
 using Flute.Core.Data;
 using Flute.Core.Strategies;
+using Flute.Core.UpdatePipeline;
 using Flute.Grains.Torch;
 
 namespace Flute.Grains.Runtime;
@@ -20,6 +21,16 @@ public sealed record ExperimentContext(
     /// </summary>
     public IStrategy Strategy { get; } = StrategyRegistry.Create(Config);
 
-    /// <summary>The codec clients encode their updates with (client.codec), resolved once per experiment.</summary>
-    public IUpdateCodec Codec { get; } = CodecRegistry.Get(Config.Client.Codec);
+    private IUpdateCodec? _codec;
+
+    /// <summary>
+    /// The codec clients encode their updates with (client.codec), resolved once per experiment and bound
+    /// to the layout of the strategy's update (the model's tensors, repeated for SCAFFOLD's Δc).
+    /// </summary>
+    // Built on first use: an initializer cannot read Strategy; a race builds two equal codecs, which is harmless.
+    public IUpdateCodec Codec => _codec ??= CodecRegistry.Get(Config.Client.Codec).ForLayout(
+        TensorLayout.ForUpdate([.. Layout.Parameters.Select(p => p.Count)], Strategy.UpdateLength(Layout.ParameterCount)));
+
+    /// <summary>The steps clients apply to their updates before encoding (client.update_steps), built once per experiment.</summary>
+    public ClientUpdatePipeline UpdateSteps { get; } = ClientUpdatePipeline.From(Config);
 }

@@ -19,58 +19,83 @@ namespace Flute.Grains.Storage;
 /// read eagerly on every activation, and a client grain is activated once per sampled round — most
 /// clients of most algorithms have no state at all, and those pay nothing here.
 /// </remarks>
+/// <remarks>
+/// Each kind of state has its own slot (<see cref="ClientStateSlots"/>), versioned and pruned on its own,
+/// so a client can keep SCAFFOLD's c_i and a top-k residual at once.
+/// </remarks>
 public interface IClientStateStore
 {
-    /// <summary>The newest state <paramref name="clientId"/> wrote in a round before <paramref name="round"/>, or null.</summary>
-    Task<byte[]?> ReadAsync(string experimentId, long clientId, int round, CancellationToken cancellationToken = default);
+    /// <summary>The newest state of <paramref name="slot"/> that <paramref name="clientId"/> wrote in a round before <paramref name="round"/>, or null.</summary>
+    Task<byte[]?> ReadAsync(string experimentId, long clientId, string slot, int round, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores the state <paramref name="clientId"/> produced in <paramref name="round"/> (replacing an earlier write for the same round).</summary>
-    Task WriteAsync(string experimentId, long clientId, int round, ReadOnlyMemory<byte> state, CancellationToken cancellationToken = default);
+    /// <summary>Stores the state of <paramref name="slot"/> that <paramref name="clientId"/> produced in <paramref name="round"/> (replacing an earlier write for the same round and slot).</summary>
+    Task WriteAsync(string experimentId, long clientId, string slot, int round, ReadOnlyMemory<byte> state, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The slots of <see cref="IClientStateStore"/>: one per kind of per-client state.</summary>
+public static class ClientStateSlots
+{
+    /// <summary>SCAFFOLD's client control variate c_i (stored as <c>r&lt;round&gt;.bin</c>, the name it had before slots existed, so older checkpoints resume).</summary>
+    public const string ControlVariate = "";
+
+    /// <summary>The error-feedback residual of a codec such as topk (stored as <c>residual.r&lt;round&gt;.bin</c>).</summary>
+    public const string Residual = "residual";
+
+    /// <summary>The file-name prefix of a slot's versions: "r" for <see cref="ControlVariate"/>, "&lt;slot&gt;.r" otherwise.</summary>
+    /// <exception cref="ArgumentException">The slot is not letters, digits and underscores.</exception>
+    public static string Prefix(string slot)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        if (!slot.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            throw new ArgumentException($"client state slot '{slot}' must be letters, digits and underscores", nameof(slot));
+        return slot.Length == 0 ? "r" : slot + ".r";
+    }
 }
 
 /// <summary>
 /// <see cref="IClientStateStore"/> on the experiment's checkpoint store (local or Azure): one blob per
-/// client and round under <c>experiments/&lt;id&gt;/clients/&lt;client&gt;/r&lt;round&gt;.bin</c> (the local
-/// store shards the client directories), keeping the newest <see cref="KeepVersions"/> per client.
+/// client, slot and round under <c>experiments/&lt;id&gt;/clients/&lt;client&gt;/[&lt;slot&gt;.]r&lt;round&gt;.bin</c>
+/// (the local store shards the client directories), keeping the newest <see cref="KeepVersions"/> per client and slot.
 /// </summary>
 public sealed class CheckpointClientStateStore(ICheckpointStore store) : IClientStateStore
 {
     /// <summary>Versions kept per client: the newest, and the one before it in case a round is re-run.</summary>
     public const int KeepVersions = 2;
 
-    private const string Prefix = "r";
     private const string Suffix = ".bin";
 
-    public async Task<byte[]?> ReadAsync(string experimentId, long clientId, int round, CancellationToken cancellationToken = default)
+    public async Task<byte[]?> ReadAsync(string experimentId, long clientId, string slot, int round, CancellationToken cancellationToken = default)
     {
         int? newest = null;
-        foreach (int r in await VersionsAsync(experimentId, clientId, cancellationToken))
+        foreach (int r in await VersionsAsync(experimentId, clientId, slot, cancellationToken))
         {
             if (r < round && (newest is null || r > newest)) newest = r;
         }
-        return newest is int found ? await store.GetAsync(Key(experimentId, clientId, found), cancellationToken) : null;
+        return newest is int found ? await store.GetAsync(Key(experimentId, clientId, slot, found), cancellationToken) : null;
     }
 
-    public async Task WriteAsync(string experimentId, long clientId, int round, ReadOnlyMemory<byte> state, CancellationToken cancellationToken = default)
+    public async Task WriteAsync(string experimentId, long clientId, string slot, int round, ReadOnlyMemory<byte> state, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(round);
-        await store.PutAsync(Key(experimentId, clientId, round), state, cancellationToken);
-        List<int> versions = await VersionsAsync(experimentId, clientId, cancellationToken);
+        await store.PutAsync(Key(experimentId, clientId, slot, round), state, cancellationToken);
+        List<int> versions = await VersionsAsync(experimentId, clientId, slot, cancellationToken);
         foreach (int old in versions.Where(r => r < round).OrderDescending().Skip(KeepVersions - 1))
         {
-            await store.DeleteAsync(Key(experimentId, clientId, old), cancellationToken);
+            await store.DeleteAsync(Key(experimentId, clientId, slot, old), cancellationToken);
         }
     }
 
-    private async Task<List<int>> VersionsAsync(string experimentId, long clientId, CancellationToken cancellationToken)
+    private async Task<List<int>> VersionsAsync(string experimentId, long clientId, string slot, CancellationToken cancellationToken)
     {
         string prefix = CheckpointKeys.ClientBlob(experimentId, Client(clientId), "x")[..^1];
+        string slotPrefix = ClientStateSlots.Prefix(slot);
         var rounds = new List<int>();
         await foreach (string key in store.ListAsync(prefix, cancellationToken))
         {
             string name = key[prefix.Length..];
-            if (name.StartsWith(Prefix, StringComparison.Ordinal) && name.EndsWith(Suffix, StringComparison.Ordinal)
-                && int.TryParse(name[Prefix.Length..^Suffix.Length], NumberStyles.None, CultureInfo.InvariantCulture, out int r))
+            // Another slot's names fail here: "residual.r5.bin" starts with "r", but "esidual.r5" is no round number.
+            if (name.StartsWith(slotPrefix, StringComparison.Ordinal) && name.EndsWith(Suffix, StringComparison.Ordinal)
+                && int.TryParse(name[slotPrefix.Length..^Suffix.Length], NumberStyles.None, CultureInfo.InvariantCulture, out int r))
             {
                 rounds.Add(r);
             }
@@ -78,8 +103,8 @@ public sealed class CheckpointClientStateStore(ICheckpointStore store) : IClient
         return rounds;
     }
 
-    private static string Key(string experimentId, long clientId, int round) =>
-        CheckpointKeys.ClientBlob(experimentId, Client(clientId), $"{Prefix}{round.ToString(CultureInfo.InvariantCulture)}{Suffix}");
+    private static string Key(string experimentId, long clientId, string slot, int round) =>
+        CheckpointKeys.ClientBlob(experimentId, Client(clientId), $"{ClientStateSlots.Prefix(slot)}{round.ToString(CultureInfo.InvariantCulture)}{Suffix}");
 
     private static string Client(long clientId) => clientId.ToString(CultureInfo.InvariantCulture);
 }

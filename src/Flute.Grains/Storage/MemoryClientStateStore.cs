@@ -12,22 +12,22 @@ namespace Flute.Grains.Storage;
 public sealed class MemoryClientStateStore : IClientStateStore
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<(string Experiment, long Client), SortedList<int, byte[]>> _states = [];
+    private readonly Dictionary<(string Experiment, long Client, string Slot), SortedList<int, byte[]>> _states = [];
 
     /// <summary>Clients with state held, over all experiments.</summary>
     public int Clients
     {
         get
         {
-            lock (_gate) return _states.Count;
+            lock (_gate) return _states.Keys.Select(k => (k.Experiment, k.Client)).Distinct().Count();
         }
     }
 
-    public Task<byte[]?> ReadAsync(string experimentId, long clientId, int round, CancellationToken cancellationToken = default)
+    public Task<byte[]?> ReadAsync(string experimentId, long clientId, string slot, int round, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            if (!_states.TryGetValue((experimentId, clientId), out var versions)) return Task.FromResult<byte[]?>(null);
+            if (!_states.TryGetValue((experimentId, clientId, slot), out var versions)) return Task.FromResult<byte[]?>(null);
             for (int i = versions.Count - 1; i >= 0; i--)
             {
                 if (versions.Keys[i] < round) return Task.FromResult<byte[]?>([.. versions.Values[i]]);
@@ -36,14 +36,15 @@ public sealed class MemoryClientStateStore : IClientStateStore
         }
     }
 
-    public Task WriteAsync(string experimentId, long clientId, int round, ReadOnlyMemory<byte> state, CancellationToken cancellationToken = default)
+    public Task WriteAsync(string experimentId, long clientId, string slot, int round, ReadOnlyMemory<byte> state, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(round);
+        ArgumentNullException.ThrowIfNull(slot);
         byte[] copy = state.ToArray();
         lock (_gate)
         {
-            if (!_states.TryGetValue((experimentId, clientId), out var versions))
-                _states[(experimentId, clientId)] = versions = [];
+            if (!_states.TryGetValue((experimentId, clientId, slot), out var versions))
+                _states[(experimentId, clientId, slot)] = versions = [];
             versions[round] = copy;
             // As the checkpoint store: this round's write and the newest before it (a re-run round reads that one).
             int index = versions.IndexOfKey(round);

@@ -36,15 +36,20 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
     }
 
     /// <summary>
-    /// A quantizing codec (its stochastic rounding is keyed by round and client) and central DP (its
-    /// noise by round, its ε a function of the round): a re-run round must draw the same, and the
-    /// resumed run must report the same ε as the uninterrupted one. Secure aggregation (masks keyed by
-    /// round and pair): the re-run round's clients mask again, and the model is FedAvg's own.
+    /// A quantizing codec (its stochastic rounding is keyed by round and client), central DP (its
+    /// noise by round, its ε a function of the round), local DP (its noise by round and client) and top-k
+    /// with error feedback (each client's residual in the client state store, next to SCAFFOLD's c_i in the
+    /// last case): a re-run round must draw the same and read the residuals from before it, and the resumed
+    /// run must report the same ε as the uninterrupted one. Secure aggregation (masks keyed by round and
+    /// pair): the re-run round's clients mask again, and the model is FedAvg's own.
     /// </summary>
     [Theory]
     [InlineData("quant", "client.codec=quant:4", false)]
     [InlineData("dp", "server.strategy=dpfedavg", false)]
     [InlineData("dp-adaptive", "server.strategy=dpfedavg;privacy.adaptive_clipping=on;privacy.clipped_count_stddev=1;server.sampling=poisson", false)]
+    [InlineData("local-dp", "client.update_steps=local_dp", false)]
+    [InlineData("topk", "client.codec=topk:0.05", false)]
+    [InlineData("topk-scaffold", "client.codec=topk:0.05;server.strategy=scaffold", false)]
     [InlineData("secagg", "server.secure_aggregation=on", true)]
     public void A_quantized_or_private_run_crashed_mid_round_then_resumed_gives_the_uninterrupted_model_and_epsilon(string name, string settings, bool sameAsFedAvg)
     {

@@ -8,23 +8,51 @@ public sealed class StochasticQuantizationCodecTests
     private static DeterministicRandom Random(long client = 0) => DeterministicRandom.For(7, StreamPurpose.QuantizationRounding, 1, client);
 
     [Theory]
-    // Per bucket of 1024: 8 bytes of bounds + ⌈len·bits/8⌉ bytes of codes.
-    [InlineData(8, 1024, 1032)]
-    [InlineData(8, 1025, 1032 + 8 + 1)]
-    [InlineData(3, 10, 8 + 4)]
-    [InlineData(1, 2048, 2 * (8 + 128))]
-    [InlineData(8, 0, 0)]
-    public void EncodedSize_IsBoundsPlusPackedCodesPerBucket(int bits, int count, int expected)
+    // Unbound: one tensor. int32 count + int32 length + 8 bytes of bounds + ⌈len·bits/8⌉ bytes of codes.
+    [InlineData(8, 1024, 4 + 4 + 8 + 1024)]
+    [InlineData(8, 1025, 4 + 4 + 8 + 1025)]
+    [InlineData(3, 10, 4 + 4 + 8 + 4)]
+    [InlineData(1, 2048, 4 + 4 + 8 + 256)]
+    [InlineData(8, 0, 4)]
+    public void EncodedSize_IsTableBoundsAndPackedCodes(int bits, int count, int expected)
     {
         Assert.Equal(expected, new StochasticQuantizationCodec(bits).EncodedSize(count));
     }
 
     [Fact]
+    public void BoundToALayout_EncodedSize_HasOneLengthAndRangePerTensor()
+    {
+        // Tensors of 7840 and 10 values at 4 bits: 4 + (4 + 8 + 3920) + (4 + 8 + 5) = 3953.
+        IUpdateCodec codec = new StochasticQuantizationCodec(4).ForLayout(new TensorLayout([7840, 10]));
+        Assert.Equal(3953, codec.EncodedSize(7850));
+        Assert.Equal("quant:4", codec.Name);
+        Assert.Throws<ArgumentException>(() => codec.EncodedSize(7851));
+    }
+
+    [Fact]
     public void EightBits_CutsFloat32ByMoreThan3Point9()
     {
-        int parameters = 1_000_000;
-        double ratio = parameters * 4.0 / new StochasticQuantizationCodec(8).EncodedSize(parameters);
+        // mnist-cnn's 8 tensors: conv1 (32·1·5·5, 32), conv2 (64·32·5·5, 64), fc1 … — any few tensors over 1M values.
+        int[] tensors = [800, 32, 51_200, 64, 900_000, 512, 5_120, 10];
+        int parameters = tensors.Sum();
+        double ratio = parameters * 4.0 / new StochasticQuantizationCodec(8).ForLayout(new TensorLayout(tensors)).EncodedSize(parameters);
         Assert.True(ratio >= 3.9, $"ratio {ratio}");
+    }
+
+    [Fact]
+    public void EachTensorHasItsOwnRange_AndTheUnboundCodecDecodesABoundEncoding()
+    {
+        // Tensor 1 = [0, 255] and tensor 2 = [1000, 1255] at 8 bits: every value sits on a level of its own
+        // tensor's range (step 1), so both decode exactly; one range over both would have step 1255/255 ≈ 4.9.
+        float[] values = [.. Enumerable.Range(0, 256).Select(i => (float)i), .. Enumerable.Range(1000, 256).Select(i => (float)i)];
+        IUpdateCodec bound = new StochasticQuantizationCodec(8).ForLayout(new TensorLayout([256, 256]));
+        var bytes = new byte[bound.EncodedSize(values.Length)];
+        bound.Encode(values, bytes, Random());
+        var decoded = new float[values.Length];
+
+        CodecRegistry.Get("quant:8").Decode(bytes, decoded);
+
+        Assert.Equal(values, decoded);
     }
 
     [Theory]
@@ -54,8 +82,9 @@ public sealed class StochasticQuantizationCodecTests
         // Mean of 10,000 encodings of the same vector → the vector. Each draw's error is at most one step
         // (hi − lo)/(2^bits − 1) with variance ≤ step²/4, so 4 standard errors of the mean bound the deviation;
         // at 8 bits that is ≤ 1% of every value here (the acceptance criterion), at 1 bit it is looser.
+        // Two tensors, [-1, -0.37] and [0.05, 1]: each range is within [-1, 1], so the step bound below holds.
         float[] values = [-1f, -0.37f, 0.05f, 0.5f, 0.93f, 1f];
-        var codec = new StochasticQuantizationCodec(bits);
+        IUpdateCodec codec = new StochasticQuantizationCodec(bits).ForLayout(new TensorLayout([2, 4]));
         var bytes = new byte[codec.EncodedSize(values.Length)];
         var decoded = new float[values.Length];
         var sums = new double[values.Length];
@@ -100,12 +129,12 @@ public sealed class StochasticQuantizationCodecTests
     }
 
     [Fact]
-    public void ABucketWithANonFiniteValue_DecodesToNaN_AndOtherBucketsAreUntouched()
+    public void ATensorWithANonFiniteValue_DecodesToNaN_AndOtherTensorsAreUntouched()
     {
         var values = new float[1030];
         values[3] = float.PositiveInfinity;
         values[1029] = 2f;
-        var codec = new StochasticQuantizationCodec(8);
+        IUpdateCodec codec = new StochasticQuantizationCodec(8).ForLayout(new TensorLayout([1024, 6]));
         var bytes = new byte[codec.EncodedSize(values.Length)];
         codec.Encode(values, bytes, Random());
         var decoded = new float[values.Length];
@@ -113,6 +142,22 @@ public sealed class StochasticQuantizationCodecTests
 
         Assert.All(decoded[..1024], v => Assert.True(float.IsNaN(v)));
         Assert.Equal(2f, decoded[1029]);
+    }
+
+    [Fact]
+    public void EightBitDecoding_IsLoPlusCodeTimesStep_InFloat32()
+    {
+        // The vectorised 8-bit path must give the scalar formula's bits: lo + code·step, each op rounded to float.
+        float[] values = Enumerable.Range(0, 5000).Select(i => MathF.Sin(i) * 0.37f + 0.01f).ToArray();
+        var codec = new StochasticQuantizationCodec(8);
+        var bytes = new byte[codec.EncodedSize(values.Length)];
+        codec.Encode(values, bytes, Random());
+        var decoded = new float[values.Length];
+        codec.Decode(bytes, decoded);
+
+        float lo = BitConverter.ToSingle(bytes, 8), hi = BitConverter.ToSingle(bytes, 12);
+        float step = (hi - lo) / 255;
+        for (int i = 0; i < values.Length; i++) Assert.Equal(lo + bytes[16 + i] * step, decoded[i]);
     }
 
     [Fact]
@@ -137,6 +182,11 @@ public sealed class StochasticQuantizationCodecTests
         var codec = new StochasticQuantizationCodec(8);
         Assert.Throws<ArgumentNullException>(() => codec.Encode(new float[4], new byte[12], null));
         Assert.Throws<FormatException>(() => codec.Decode(new byte[11], new float[4]));
+        // A table claiming 3 values where the destination has 4, and a negative tensor count.
+        byte[] three = new byte[codec.EncodedSize(3)];
+        codec.Encode(new float[3], three, Random());
+        Assert.Throws<FormatException>(() => codec.Decode(three, new float[4]));
+        Assert.Throws<FormatException>(() => codec.Decode([0xFF, 0xFF, 0xFF, 0xFF], new float[0]));
         Assert.Throws<ArgumentOutOfRangeException>(() => new StochasticQuantizationCodec(9));
         Assert.Throws<ArgumentOutOfRangeException>(() => new StochasticQuantizationCodec(0));
     }

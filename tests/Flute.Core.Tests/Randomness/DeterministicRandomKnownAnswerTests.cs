@@ -59,6 +59,7 @@ public sealed class DeterministicRandomKnownAnswerTests
             [StreamPurpose.ClipCountNoise] = 25,
             [StreamPurpose.PoissonCohort] = 26,
             [StreamPurpose.SecureAggregationMask] = 29,
+            [StreamPurpose.LocalDpNoise] = 27,
         };
 
         // Act

@@ -67,8 +67,9 @@ public sealed class TwoSiloTests : IAsyncLifetime
         var (siloRounds, directRounds) = await SameModelOnSilosAndDirectAsync("dp", Dp);
 
         Assert.Equal(directRounds.Select(r => r.Epsilon), siloRounds.Select(r => r.Epsilon));
-        // quant:4 of logreg's 7850 parameters: 7 full buckets of 1024 (8 + 512 bytes) and one of 682 (8 + 341).
-        const long encoded = 7 * (8 + 512) + 8 + 341;
+        // quant:4 of logreg's two tensors (weight 10×784, bias 10): the tensor count, then per tensor its
+        // length, its bounds and its codes: 4 + (4 + 8 + 7840/2) + (4 + 8 + ⌈10/2⌉).
+        const long encoded = 4 + (4 + 8 + 3920) + (4 + 8 + 5);
         foreach (RoundMetrics r in siloRounds.Where(r => r.Round > 0))
         {
             Assert.Equal(12 * encoded, r.ClientUpdateBytes);

@@ -21,7 +21,7 @@ public class UpdateCodecBenchmarks
     [Params(1_000_000)]
     public int Parameters { get; set; }
 
-    [Params("float16", "bfloat16", "quant:8", "quant:4")]
+    [Params("float16", "bfloat16", "quant:8", "quant:4", "topk:0.01")]
     public string Codec { get; set; } = "float16";
 
     [GlobalSetup]
