@@ -95,6 +95,11 @@ public sealed class ClusterConnection : IAsyncDisposable
                 : OneLine(e);
             throw new UsageException($"--cluster: cannot connect to {target.Describe()}: {reason}; is it running? 'deploy/local-cluster.sh status'");
         }
+        if (DashboardHosting.Url(host.Services) is { } url && !await DashboardHosting.OrleansAnswersAsync(url))
+        {
+            Console.Error.WriteLine("warning: --dashboard: the cluster's silos do not run the Orleans Dashboard's silo side, so its page shows no grain or silo " +
+                                    "statistics (start them with flute-silo --dashboard, or deploy/local-cluster.sh up N --dashboard); Flute's own page works as usual");
+        }
         return new ClusterConnection(host, target);
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Dashboard;
 
 namespace Flute.Client.Dashboard;
@@ -28,6 +29,9 @@ public static class DashboardHosting
         web.WebHost.UseKestrelCore().ConfigureKestrel(o => o.Listen(endpoint.Address, endpoint.Port));
         web.Services.AddRoutingCore();
         web.Services.AddSingleton<ExperimentBoard>();
+        // A page request that fails (an Orleans Dashboard call to a silo that left) is the page's
+        // business; it must not write stack traces between the run's round lines.
+        web.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Critical);
         return web;
     }
 
@@ -47,6 +51,25 @@ public static class DashboardHosting
         if (services.GetService<ExperimentBoard>() is null) return null;
         string? address = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         return address is null ? null : address.TrimEnd('/') + "/";
+    }
+
+    /// <summary>
+    /// Whether the Orleans Dashboard at <paramref name="url"/> gets answers from the cluster. Its grains
+    /// are known to every Flute silo, but only silos started with the dashboard's silo side
+    /// (flute-silo --dashboard) can activate them; elsewhere its counters fail.
+    /// </summary>
+    public static async Task<bool> OrleansAnswersAsync(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        try
+        {
+            using HttpResponseMessage response = await http.GetAsync($"{url}{OrleansPath.TrimStart('/')}/DashboardCounters");
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The line run, resume and sweep print once the dashboard listens.</summary>
