@@ -6,12 +6,13 @@ using OpenQA.Selenium.Chrome;
 namespace Flute.Client.Tests;
 
 /// <summary>
-/// <c>flute run --dashboard</c> in a real headless browser (Debian's chromium driven by its chromedriver,
+/// <c>flute run --dashboard</c>: in a real headless browser (Debian's chromium driven by its chromedriver,
 /// both installed by test.sh): the page loads, its accuracy curve gains points as rounds are committed,
-/// the status names the round, and the Orleans Dashboard beside it shows the silo.
+/// the status names the round, and the Orleans Dashboard beside it shows the silo. Also: the plain
+/// output gains exactly one line, and a bad port or address is bad input.
 /// </summary>
 [Collection("processes")]
-public sealed partial class DashboardBrowserTests : IDisposable
+public sealed partial class DashboardTests : IDisposable
 {
     private const string Chromium = "/usr/bin/chromium";
     private const string ChromeDriver = "/usr/bin/chromedriver";
@@ -87,6 +88,32 @@ public sealed partial class DashboardBrowserTests : IDisposable
         Assert.Matches(AnnouncementPattern(), served.StdOut.Split('\n')[announcement]);
         actual.RemoveAt(announcement);
         Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [InlineData("--dashboard", "http", "--dashboard: expected a TCP port from 0 to 65535 (0: any free port), found 'http'")]
+    [InlineData("--dashboard", "65536", "--dashboard: expected a TCP port from 0 to 65535 (0: any free port), found '65536'")]
+    [InlineData("--dashboard-address", "localhost", "--dashboard-address needs --dashboard PORT")]
+    public void A_bad_dashboard_option_is_bad_input_and_nothing_runs(string option, string value, string message)
+    {
+        File.WriteAllText(Path.Combine(_directory, "small.yaml"), TestConfigs.SmallMnist("bad"));
+        var run = FluteProcess.Run(_directory, "run", "small.yaml", "--storage", "none", option, value);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"flute: {message}", run.StdErr.Trim());
+        Assert.Equal("", run.StdOut);
+    }
+
+    [Fact]
+    public void A_busy_port_is_bad_input_naming_the_address()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        int port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+        File.WriteAllText(Path.Combine(_directory, "small.yaml"), TestConfigs.SmallMnist("busy"));
+        var run = FluteProcess.Run(_directory, "run", "small.yaml", "--storage", "none", "--dashboard", port.ToString());
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith($"flute: --dashboard: cannot listen on 127.0.0.1:{port}: ", run.StdErr);
+        Assert.Equal("", run.StdOut);
     }
 
     /// <summary>
