@@ -90,6 +90,18 @@ public sealed partial class DashboardTests : IDisposable
         Assert.Equal(expected, actual);
     }
 
+    [Fact]
+    public void A_sweep_announces_one_page_for_all_its_runs()
+    {
+        File.WriteAllText(Path.Combine(_directory, "small.yaml"), TestConfigs.SmallMnist("sw", rounds: 2));
+        var sweep = FluteProcess.Run(_directory, "sweep", "small.yaml", "--grid", "client.lr=0.02,0.05", "--parallel", "2",
+            "--id", "sw", "--storage", "none", "--dashboard", "0");
+        Assert.True(sweep.ExitCode == 0, sweep.StdErr + sweep.StdOut);
+        string announcement = Assert.Single(sweep.StdOut.Split('\n'), l => l.StartsWith("dashboard: ", StringComparison.Ordinal));
+        Assert.Matches(AnnouncementPattern(), announcement);
+        Assert.Contains("sweep sw: 2/2 run(s) ended well", sweep.StdOut);
+    }
+
     [Theory]
     [InlineData("--dashboard", "http", "--dashboard: expected a TCP port from 0 to 65535 (0: any free port), found 'http'")]
     [InlineData("--dashboard", "65536", "--dashboard: expected a TCP port from 0 to 65535 (0: any free port), found '65536'")]
