@@ -33,6 +33,8 @@ public sealed class ExperimentFeed(string id, string name, int totalRounds)
         {
             _rounds.Add(line);
             _round = Math.Max(_round, round.Round);
+            // A committed round before the first status poll (or a resume's history): it has started.
+            if (_status == "starting") _status = "running";
         }
     }
 
