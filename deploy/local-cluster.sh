@@ -4,6 +4,7 @@
 #
 #   deploy/local-cluster.sh up N [--devices cpu,cpu,...] [--trainers T] [--threads-per-trainer K]
 #                               [--storage azure|local] [--cluster-id ID] [--tls-cert FILE.pfx [--tls-password PW]]
+#                               [--dashboard]   (each silo runs the Orleans Dashboard's silo side, for flute run --dashboard)
 #   deploy/local-cluster.sh status      the silos' processes (exit 1 when the cluster is not up)
 #   deploy/local-cluster.sh down        stop the silos (SIGTERM, then SIGKILL after 20 s) and Azurite
 #
@@ -57,7 +58,7 @@ stop_silos() {
 }
 
 cmd_up() {
-  local n=${1:-} devices="" trainers=1 threads=1 storage=azure cluster_id=flute-local tls_cert="" tls_password=""
+  local n=${1:-} devices="" trainers=1 threads=1 storage=azure cluster_id=flute-local tls_cert="" tls_password="" dashboard=()
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "up: expected the number of silos (e.g. 'up 3'), found '${n}'"
   shift
   while (( $# )); do
@@ -69,6 +70,7 @@ cmd_up() {
       --cluster-id) cluster_id=${2:?--cluster-id: missing value}; shift 2 ;;
       --tls-cert) tls_cert=$(cd "$(dirname "${2:?--tls-cert: missing value}")" && pwd)/$(basename "$2"); shift 2 ;;
       --tls-password) tls_password=${2:?--tls-password: missing value}; shift 2 ;;
+      --dashboard) dashboard=(--dashboard); shift ;;
       *) die "up: unknown option '$1'" ;;
     esac
   done
@@ -102,7 +104,7 @@ cmd_up() {
     # setsid: the silos outlive this script and ignore the Ctrl+C of the terminal that started them.
     setsid "$silo_bin" --name "silo-$i" --device "$device" --trainers "$trainers" --threads-per-trainer "$threads" \
       --silo-port "$silo_port" --gateway-port "$gateway_port" --cluster-id "$cluster_id" \
-      --clustering azure --clustering-connection "$cs" "${storage_args[@]}" "${tls_args[@]}" \
+      --clustering azure --clustering-connection "$cs" "${storage_args[@]}" "${tls_args[@]}" "${dashboard[@]}" \
       </dev/null >"$dir/logs/silo-$i.log" 2>&1 &
     echo $! >"$dir/silo-$i.pid"
     echo "$silo_port $gateway_port $device" >"$dir/silo-$i.ports"

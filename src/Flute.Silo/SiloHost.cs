@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Flute.Silo;
 
@@ -19,7 +20,8 @@ public static class SiloHost
         "                  [--silo-port P] [--gateway-port P] [--listen IP] [--advertise IP] [--name NAME]\n" +
         "                  [--cluster-id ID] [--service-id ID] [--clustering localhost|azure] [--clustering-connection STRING]\n" +
         "                  [--storage local|azure|none] [--store DIR] [--azure-connection STRING]\n" +
-        "                  [--tls-cert FILE.pfx] [--tls-password PW] [--kubernetes]\n" +
+        "                  [--tls-cert FILE.pfx] [--tls-password PW] [--kubernetes] [--dashboard]\n" +
+        "--dashboard runs the Orleans Dashboard's silo side (grain and silo statistics); flute run --cluster ... --dashboard PORT serves its pages.\n" +
         "Every option is also a setting: FLUTE_SILO_<Key> in the environment (e.g. FLUTE_SILO_Trainers=2) or a key in the --settings JSON file.";
 
     public static async Task<int> RunAsync(string[] args)
@@ -98,6 +100,9 @@ public static class SiloHost
                     o.ResumeRunningExperiments = options.ResumeRunningExperiments;
                 });
                 silo.AddFluteStorage(settings.Storage);
+                // The silo side only (a grain call filter timing calls, per-silo statistics): the pages are
+                // served by the CLI that runs an experiment with --dashboard, an Orleans client of this cluster.
+                if (settings.Dashboard) silo.AddDashboard();
                 if (settings.TlsCertificate is { } certificate)
                     silo.UseFluteTls(new FluteTlsOptions(certificate, settings.TlsPassword));
             });
@@ -122,7 +127,7 @@ public static class SiloHost
         var pool = settings.SiloOptions();
         // deploy/local-cluster.sh waits for this line.
         Console.WriteLine($"flute-silo: ready: {name} {local.SiloAddress} gateway {local.GatewayAddress?.ToString() ?? "none"}, " +
-                          $"device {pool.Device}, {pool.EffectiveTrainers} trainer(s) x {pool.ThreadsPerTrainer} thread(s), compute {ComputeModes.Name(settings.Compute)}, " +
+                          $"device {pool.Device}, {pool.EffectiveTrainers} trainer(s) x {pool.ThreadsPerTrainer} thread(s), compute {ComputeModes.Name(settings.Compute)}{(settings.Dashboard ? ", dashboard" : "")}, " +
                           $"cluster {settings.ClusterId} ({settings.Clustering}), storage {FluteStorageName(settings)}, pid {Environment.ProcessId}");
         await host.WaitForShutdownAsync();
         return 0;

@@ -34,6 +34,7 @@ public sealed class SiloSettings
         ["--tls-cert"] = "TlsCertificate",
         ["--tls-password"] = "TlsPassword",
         ["--kubernetes"] = "Kubernetes",
+        ["--dashboard"] = "Dashboard",
     };
 
     public const string EnvironmentPrefix = "FLUTE_SILO_";
@@ -57,6 +58,8 @@ public sealed class SiloSettings
     public string? TlsCertificate { get; private init; }
     public string? TlsPassword { get; private init; }
     public bool Kubernetes { get; private init; }
+    /// <summary>Run the Orleans Dashboard's silo side (grain profiling, silo statistics) for <c>flute run --cluster … --dashboard</c>.</summary>
+    public bool Dashboard { get; private init; }
 
     /// <summary>Reads and checks the settings.</summary>
     /// <exception cref="ArgumentException">A one-line message naming the bad option or key.</exception>
@@ -72,9 +75,9 @@ public sealed class SiloSettings
                 file = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--settings: missing value");
                 continue;
             }
-            if (option == "--kubernetes")
+            if (option is "--kubernetes" or "--dashboard")
             {
-                fromArgs["Kubernetes"] = "true";
+                fromArgs[Options[option]] = "true";
                 continue;
             }
             if (!Options.TryGetValue(option, out string? key))
@@ -156,6 +159,7 @@ public sealed class SiloSettings
             TlsCertificate = Get("TlsCertificate"),
             TlsPassword = Get("TlsPassword"),
             Kubernetes = Bool(Get("Kubernetes"), "--kubernetes"),
+            Dashboard = Bool(Get("Dashboard"), "--dashboard"),
         };
         if (settings.SiloPort == settings.GatewayPort)
             throw new ArgumentException($"--silo-port and --gateway-port must differ (both {settings.SiloPort})");

@@ -1,3 +1,4 @@
+using Flute.Client.Dashboard;
 using Flute.Grains.Hosting;
 using Flute.Grains.Storage;
 using Flute.Interfaces;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Runtime;
 
 namespace Flute.Client.Cli;
@@ -29,8 +31,19 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     public IGrainFactory Grains => Client;
 
+    /// <summary>The client host's services (the dashboard's experiment board lives there with <c>--dashboard</c>).</summary>
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>The dashboard's URL (<c>--dashboard</c>), else null.</summary>
+    public string? DashboardUrl => DashboardHosting.Url(_host.Services);
+
     /// <exception cref="UsageException">The membership store or every gateway is unreachable (one line).</exception>
-    public static async Task<ClusterConnection> ConnectAsync(ClusterTarget target)
+    /// <param name="target">The cluster.</param>
+    /// <param name="dashboard">
+    /// Also serve the live dashboard from this client; its Orleans Dashboard shows the silos' statistics
+    /// when they run the dashboard's silo side (<c>flute-silo --dashboard</c>).
+    /// </param>
+    public static async Task<ClusterConnection> ConnectAsync(ClusterTarget target, DashboardEndpoint? dashboard = null)
     {
         try
         {
@@ -40,7 +53,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             throw new UsageException($"--cluster: {e.Message}");
         }
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        IHostApplicationBuilder builder = DashboardHosting.CreateBuilder(dashboard);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Error);
@@ -58,11 +71,12 @@ public sealed class ClusterConnection : IAsyncDisposable
             client.UseFluteAzureClustering(target.Connection);
             if (target.TlsCertificate is { } cert)
                 FluteTlsWiring.Client(client, cert, target.TlsPassword);
+            if (dashboard is not null) client.AddDashboard();
         });
         IHost host;
         try
         {
-            host = builder.Build();
+            host = DashboardHosting.Build(builder);
         }
         catch (ArgumentException e)
         {
@@ -80,6 +94,11 @@ public sealed class ClusterConnection : IAsyncDisposable
                 ? "no gateway accepted the connection within 30 s (silos stopped, or a TLS certificate that does not match the cluster's)"
                 : OneLine(e);
             throw new UsageException($"--cluster: cannot connect to {target.Describe()}: {reason}; is it running? 'deploy/local-cluster.sh status'");
+        }
+        if (DashboardHosting.Url(host.Services) is { } url && !await DashboardHosting.OrleansAnswersAsync(url))
+        {
+            Console.Error.WriteLine("warning: --dashboard: the cluster's silos do not run the Orleans Dashboard's silo side, so its page shows no grain or silo " +
+                                    "statistics (start them with flute-silo --dashboard, or deploy/local-cluster.sh up N --dashboard); Flute's own page works as usual");
         }
         return new ClusterConnection(host, target);
     }

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
+using Flute.Client.Dashboard;
 using Flute.Grains.Hosting;
 using Flute.Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Flute.Client.Cli;
 
@@ -23,10 +25,16 @@ public sealed class EmbeddedSilo : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    /// <summary>Builds the silo without starting it, so silo-local services can be warmed up meanwhile.</summary>
-    public static EmbeddedSilo Create(FluteSiloOptions options, FluteStorageOptions? storage = null)
+    /// <summary>The dashboard's URL once started (<c>--dashboard</c>), else null.</summary>
+    public string? DashboardUrl => DashboardHosting.Url(_host.Services);
+
+    /// <summary>
+    /// Builds the silo without starting it, so silo-local services can be warmed up meanwhile. With
+    /// <paramref name="dashboard"/>, the same host also serves the live dashboard and the Orleans Dashboard.
+    /// </summary>
+    public static EmbeddedSilo Create(FluteSiloOptions options, FluteStorageOptions? storage = null, DashboardEndpoint? dashboard = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        IHostApplicationBuilder builder = DashboardHosting.CreateBuilder(dashboard);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -46,8 +54,9 @@ public sealed class EmbeddedSilo : IAsyncDisposable
                 o.ThreadsPerTrainer = options.ThreadsPerTrainer;
             });
             silo.AddFluteStorage(storage ?? new FluteStorageOptions { Kind = StorageKind.None });
+            if (dashboard is not null) silo.AddDashboard();
         });
-        return new EmbeddedSilo(builder.Build());
+        return new EmbeddedSilo(DashboardHosting.Build(builder));
     }
 
     public Task StartAsync() => _host.StartAsync();

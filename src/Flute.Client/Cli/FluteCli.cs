@@ -14,8 +14,12 @@ public static class FluteCli
         commands:
           run CONFIG [--id ID] [--out DIR] [--seed N] [--data-dir DIR] [--set key.path=value ...]
                      [--cluster local|CONNECTION [--cluster-id ID]] [--portable] [--strict-fingerprint] [--tensorboard]
-                     run an experiment on an embedded in-process silo (or on a silo cluster), committing every round
+                     [--dashboard PORT [--dashboard-address IP]]
+                     run an experiment on an embedded in-process silo (or on a silo cluster), committing every round;
+                     --dashboard serves a live web page (curves, clients per silo, bytes) and the Orleans Dashboard
+                     on 127.0.0.1:PORT (0: a free port; --dashboard-address to listen elsewhere)
           resume ID [--rounds N] [--config FILE] [--set k=v ...] [--force-config] [--strict-fingerprint] [--tensorboard]
+                    [--dashboard PORT [--dashboard-address IP]]
           resume ID --from-round R --id NEW
                      continue from the last committed round, or start NEW from a kept round of ID
           pause ID [--no-wait]

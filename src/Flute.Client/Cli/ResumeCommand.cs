@@ -1,3 +1,4 @@
+using Flute.Client.Dashboard;
 using Flute.Core.Configuration;
 using Flute.Core.Data;
 using Flute.Core.Persistence;
@@ -21,10 +22,11 @@ public static class ResumeCommand
         var overrides = new List<string>();
         var storageArgs = new StorageArguments();
         var clusterArgs = new ClusterArguments();
+        var dashboardArgs = new DashboardArguments();
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
-            if (storageArgs.TryParse(args, ref i) || clusterArgs.TryParse(args, ref i)) continue;
+            if (storageArgs.TryParse(args, ref i) || clusterArgs.TryParse(args, ref i) || dashboardArgs.TryParse(args, ref i)) continue;
             switch (arg)
             {
                 case "--rounds": rounds = PositiveInt(OptionValues.Next(args, ref i), "--rounds", min: 1); break;
@@ -51,7 +53,8 @@ public static class ResumeCommand
         string target = newId ?? id;
 
         ClusterTarget? clusterTarget = clusterArgs.Resolve();
-        await using ClusterConnection? cluster = clusterTarget is null ? null : await ClusterConnection.ConnectAsync(clusterTarget);
+        DashboardEndpoint? dashboard = dashboardArgs.Resolve();
+        await using ClusterConnection? cluster = clusterTarget is null ? null : await ClusterConnection.ConnectAsync(clusterTarget, dashboard);
         FluteStorageOptions storage = cluster is null
             ? storageArgs.Resolve()
             : cluster.Storage(await cluster.SilosAsync(), storageArgs, null);
@@ -98,7 +101,7 @@ public static class ResumeCommand
             Strict = strict,
             OutDir = outDir,
         };
-        return await ContinueAsync(run, cluster, plan => plan with { ClusterEcho = clusterArgs.Echo(), TensorBoard = tensorBoard });
+        return await ContinueAsync(run, cluster, plan => plan with { ClusterEcho = clusterArgs.Echo(), TensorBoard = tensorBoard, Dashboard = dashboard });
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Flute.Client.Dashboard;
 using Flute.Core.Persistence;
 
 namespace Flute.Client.Cli;
@@ -21,6 +22,9 @@ public sealed record RunArguments(
     /// <summary>--tensorboard: also write TensorBoard event files under the run directory's tensorboard/.</summary>
     public bool TensorBoard { get; init; }
 
+    /// <summary>--dashboard PORT [--dashboard-address IP]: serve the live dashboard while the experiment runs.</summary>
+    public DashboardArguments Dashboard { get; init; } = new();
+
     public static RunArguments Parse(ReadOnlySpan<string> args)
     {
         string? config = null, id = null, outDir = null, dataDir = null;
@@ -28,11 +32,12 @@ public sealed record RunArguments(
         var overrides = new List<string>();
         var storage = new StorageArguments();
         var cluster = new ClusterArguments();
+        var dashboard = new DashboardArguments();
         bool strict = false, tensorBoard = false;
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
-            if (storage.TryParse(args, ref i) || cluster.TryParse(args, ref i)) continue;
+            if (storage.TryParse(args, ref i) || cluster.TryParse(args, ref i) || dashboard.TryParse(args, ref i)) continue;
             switch (arg)
             {
                 case "--id": id = ExperimentIds.Check(OptionValues.Next(args, ref i), "--id"); break;
@@ -55,7 +60,7 @@ public sealed record RunArguments(
         }
         if (config is null) throw new UsageException("run: missing CONFIG (e.g. flute run examples/mnist-cnn.yaml)");
         if (seed is ulong n) overrides.Insert(0, $"experiment.seed={n}");
-        return new RunArguments(config, id, outDir, seed, dataDir, overrides, storage) { Cluster = cluster, StrictFingerprint = strict, TensorBoard = tensorBoard };
+        return new RunArguments(config, id, outDir, seed, dataDir, overrides, storage) { Cluster = cluster, StrictFingerprint = strict, TensorBoard = tensorBoard, Dashboard = dashboard };
     }
 }
 

@@ -1,3 +1,4 @@
+using Flute.Client.Dashboard;
 using Flute.Core.Configuration;
 using Flute.Core.Data;
 using Flute.Core.Heterogeneity;
@@ -26,7 +27,8 @@ public static class RunCommand
         DataFiles.Check(args.DataDir, config);
         DeviceFiles.Check(config);
         ClusterTarget? target = args.Cluster.Resolve();
-        await using ClusterConnection? cluster = target is null ? null : await ClusterConnection.ConnectAsync(target);
+        DashboardEndpoint? dashboard = args.Dashboard.Resolve();
+        await using ClusterConnection? cluster = target is null ? null : await ClusterConnection.ConnectAsync(target, dashboard);
         FluteStorageOptions storage = cluster is null
             ? args.Storage.Resolve(config)
             : cluster.Storage(await cluster.SilosAsync(), args.Storage, ConfigProvider(args.ConfigPath, config));
@@ -38,7 +40,7 @@ public static class RunCommand
         string outDir = Path.GetFullPath(args.OutDir ?? Path.Combine("runs", id));
         Console.WriteLine($"experiment {id} -> {Path.GetRelativePath(Environment.CurrentDirectory, outDir)} (store: {RunSession.StoreDescription(storage)}{(target is null ? "" : $", {target.Describe()}")})");
         var run = new NewRun(config, id, outDir, storage, args.Storage, fingerprint, args.DataDir);
-        return await RunNewAsync(run, plan => plan with { Cluster = cluster, ClusterEcho = args.Cluster.Echo(), TensorBoard = args.TensorBoard });
+        return await RunNewAsync(run, plan => plan with { Cluster = cluster, ClusterEcho = args.Cluster.Echo(), TensorBoard = args.TensorBoard, Dashboard = dashboard });
     }
 
     /// <summary>

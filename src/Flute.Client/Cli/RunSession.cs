@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Flute.Client.Dashboard;
 using Flute.Core.Configuration;
 using Flute.Core.Persistence;
 using Flute.Grains.Hosting;
@@ -42,6 +43,13 @@ public sealed record SessionPlan(
 
     /// <summary>Also write every round's metrics as TensorBoard scalars under the run directory's tensorboard/ (--tensorboard).</summary>
     public bool TensorBoard { get; init; }
+
+    /// <summary>
+    /// Serve the live dashboard here (run and resume --dashboard): an embedded silo the session starts
+    /// serves it, a cluster connection already does; the session announces it. Null for a sweep's runs,
+    /// whose shared silo or connection serves and announces one page for all of them.
+    /// </summary>
+    public DashboardEndpoint? Dashboard { get; init; }
 }
 
 /// <summary>
@@ -84,7 +92,7 @@ public static class RunSession
                     Trainers = config.Silo.Trainers,
                     ThreadsPerTrainer = config.Silo.ThreadsPerTrainer,
                 };
-                host = EmbeddedSilo.Create(silo, plan.Storage);
+                host = EmbeddedSilo.Create(silo, plan.Storage, plan.Dashboard);
                 // Load and partition the data (and start the trainers) while Orleans starts: both take
                 // about a second, and the experiment grain finds the context ready in the silo's cache.
                 Task<ExperimentContext> preload = host.Services.GetRequiredService<ExperimentContextCache>().GetAsync(spec);
@@ -97,8 +105,12 @@ public static class RunSession
             }
             var experiment = grains.GetGrain<IExperimentGrain>(id);
             await AsUsage(() => plan.Start(experiment));
+            // A sweep announces its dashboard once, for all its runs (its plans carry no Dashboard).
+            if (plan.Dashboard is not null && (host?.DashboardUrl ?? plan.Cluster?.DashboardUrl) is { } url)
+                plan.Output.WriteLine(DashboardHosting.Announcement(url));
             plan.Output.WriteLine(ready);
-            return await WatchAsync(plan, experiment);
+            IServiceProvider? services = host?.Services ?? plan.SharedSilo?.Services ?? plan.Cluster?.Services;
+            return await WatchAsync(plan, experiment, services?.GetService<ExperimentBoard>());
         }
         finally
         {
@@ -150,7 +162,7 @@ public static class RunSession
         }
     }
 
-    private static async Task<int> WatchAsync(SessionPlan plan, IExperimentGrain experiment)
+    private static async Task<int> WatchAsync(SessionPlan plan, IExperimentGrain experiment, ExperimentBoard? board)
     {
         ExperimentSpec spec = plan.Spec;
         string id = spec.ExperimentId;
@@ -160,11 +172,16 @@ public static class RunSession
         var progress = new ProgressPrinter(LiveProgress.Enabled(plan.Output) ? new AnsiLineWriter() : plan.Output, plan.TotalRounds);
         int seen = 0;
         IReadOnlyList<RoundMetrics>? history = null;
+        ExperimentFeed? feed = board?.Open(id, config.Experiment.Name, plan.TotalRounds);
         if (plan.IsResume)
         {
             ExperimentProgress committed = await ProgressAsync(experiment, 0, cluster);
             history = committed.NewRounds;
-            foreach (var m in history) progress.Remember(m);
+            foreach (var m in history)
+            {
+                progress.Remember(m);
+                feed?.Add(m);
+            }
             seen = history.Count;
             plan.Output.WriteLine($"resumed after round {committed.ResumedFromRound}/{plan.TotalRounds}");
         }
@@ -192,8 +209,10 @@ public static class RunSession
                     progress.Print(round);
                     traffic.Add(round);
                     live(round, traffic.SiloClients.Count);
+                    feed?.Add(round);
                 }
                 seen += now.NewRounds.Count;
+                feed?.Update(now.Status, now.RoundsCompleted, now.TotalRounds, now.Error);
                 if (now.Status is not ExperimentStatus.Running) return now;
                 if (plan.Lock?.Lost is { IsCompleted: true } lost)
                 {

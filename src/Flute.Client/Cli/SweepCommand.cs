@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Flute.Client.Dashboard;
 using Flute.Core.Configuration;
 using Flute.Core.Persistence;
 using Flute.Grains.Hosting;
@@ -21,6 +22,7 @@ internal static class SweepCommand
     public const string Help = """
         usage: flute sweep CONFIG --grid key=v1,v2,... [--grid ...] [--seeds N] [--parallel P] [--id SWEEP]
                            [--set key=value ...] [--data-dir DIR] [storage options] [--cluster local|CONNECTION ...]
+                           [--dashboard PORT [--dashboard-address IP]]
                flute sweep --resume SWEEP [--parallel P] [storage options] [--cluster ...]
           runs the grid (every combination of the --grid values, × N seeds counting up from experiment.seed)
           as concurrent experiments on one embedded silo (or on a cluster with --cluster), P at a time
@@ -30,6 +32,7 @@ internal static class SweepCommand
           Ctrl+C (or SIGTERM) pauses every running experiment at its next round boundary and starts no more;
           --resume SWEEP continues the paused runs from their stores, starts those never started and skips
           finished ones (with --storage none, unfinished runs start again from round 0).
+          --dashboard PORT serves one live page for every run of the sweep (docs/observability.md).
         """;
 
     private static readonly DefaultExperimentIds s_ids = new(() => DateTime.Now, Environment.ProcessId);
@@ -49,11 +52,12 @@ internal static class SweepCommand
         var sets = new List<string>();
         var storageArgs = new StorageArguments();
         var clusterArgs = new ClusterArguments();
+        var dashboardArgs = new DashboardArguments();
         int seeds = 1;
         int? parallelOption = null;
         for (int i = 0; i < args.Length; i++)
         {
-            if (storageArgs.TryParse(args, ref i) || clusterArgs.TryParse(args, ref i)) continue;
+            if (storageArgs.TryParse(args, ref i) || clusterArgs.TryParse(args, ref i) || dashboardArgs.TryParse(args, ref i)) continue;
             switch (args[i])
             {
                 case "--grid": grid.Add(ParseGrid(OptionValues.Next(args, ref i))); break;
@@ -97,7 +101,8 @@ internal static class SweepCommand
         ClusterTarget? target = clusterArgs.Resolve();
         if (target is null && runs.Any(r => r.Config.Silo.Trainers != first.Silo.Trainers || r.Config.Silo.ThreadsPerTrainer != first.Silo.ThreadsPerTrainer || r.Config.Silo.Compute != first.Silo.Compute))
             throw new UsageException("sweep: silo.* must be the same for every run (they share one embedded silo)");
-        await using ClusterConnection? cluster = target is null ? null : await ClusterConnection.ConnectAsync(target);
+        DashboardEndpoint? dashboard = dashboardArgs.Resolve();
+        await using ClusterConnection? cluster = target is null ? null : await ClusterConnection.ConnectAsync(target, dashboard);
         FluteStorageOptions storage = cluster is null
             ? storageArgs.Resolve(first)
             : cluster.Storage(await cluster.SilosAsync(), storageArgs, null);
@@ -121,9 +126,11 @@ internal static class SweepCommand
             EmbeddedSilo? host = null;
             if (cluster is null)
             {
-                host = EmbeddedSilo.Create(new FluteSiloOptions { Trainers = first.Silo.Trainers, ThreadsPerTrainer = first.Silo.ThreadsPerTrainer }, storage);
+                host = EmbeddedSilo.Create(new FluteSiloOptions { Trainers = first.Silo.Trainers, ThreadsPerTrainer = first.Silo.ThreadsPerTrainer }, storage, dashboard);
                 await host.StartAsync();
             }
+            // One page for every run of the sweep (each its own experiment there), announced once.
+            if ((host?.DashboardUrl ?? cluster?.DashboardUrl) is { } url) Console.WriteLine(DashboardHosting.Announcement(url));
             try
             {
                 var sweep = new SweepSession(manifest, storage, storageArgs, fingerprint, cluster, pause.Token, plan => plan with
