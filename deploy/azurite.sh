@@ -92,15 +92,28 @@ wait_until_answering() { # service: up to 30 s
 
 # The data is thrown away, so there is nothing to shut down cleanly; and azurite-blob, once it has
 # run for a second, takes about two minutes to exit on SIGTERM. So: one second, then SIGKILL.
+gone() { # pid: no such process, or a zombie (exited; only its parent's reaping is left)
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  stat=${stat##*) }
+  [[ ${stat%% *} == Z ]]
+}
+
 stop_pid() {
   local pid=$1
   alive "$pid" || return 0
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 10); do
-    alive "$pid" || return 0
+    alive "$pid" || break
     sleep 0.1
   done
-  kill -9 "$pid" 2>/dev/null || true
+  alive "$pid" && kill -9 "$pid" 2>/dev/null
+  # An exiting process loses its command line before it is gone: wait until it really is (≤ 5 s),
+  # so "stopped" means no process is left.
+  for _ in $(seq 50); do
+    gone "$pid" && return 0
+    sleep 0.1
+  done
 }
 
 stop_locked() {

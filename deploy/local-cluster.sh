@@ -24,6 +24,13 @@ die() { say "local-cluster.sh: $*"; exit 2; }
 
 alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q flute-silo; }
 
+gone() { # pid: no such process, or a zombie (exited; only its parent's reaping is left)
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  stat=${stat##*) }
+  [[ ${stat%% *} == Z ]]
+}
+
 silo_pids() { for f in "$dir"/silo-*.pid; do [[ -f "$f" ]] && cat "$f"; done; return 0; }
 
 free_port() {
@@ -54,6 +61,10 @@ stop_silos() {
     sleep 0.1
   done
   for pid in "${pids[@]}"; do alive "$pid" && { say "silo $pid did not stop in 20 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; }; done
+  # An exiting process loses its command line before it is gone: wait until each really is (≤ 5 s).
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do gone "$pid" && break; sleep 0.1; done
+  done
   rm -f "$dir"/silo-*.pid "$dir"/silo-*.ports "$dir/cluster.env"
 }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Flute.Interfaces;
 
@@ -24,7 +25,16 @@ public static class FluteMeter
     private static readonly Counter<long> s_modelBytes = s_meter.CreateCounter<long>("flute.bytes.model_to_silos", "By", "Model bytes sent to other silos' model caches.");
     private static readonly Counter<long> s_updateBytes = s_meter.CreateCounter<long>("flute.bytes.updates_to_server", "By", "Update bytes that reached the experiment grain (silo partials and individual payloads).");
     private static readonly Histogram<double> s_roundSeconds = s_meter.CreateHistogram<double>("flute.round.duration", "s", "Wall time of a round: sampling, training, aggregation, server step (not evaluation).");
+    private static readonly Counter<long> s_clientUpdateBytes = s_meter.CreateCounter<long>("flute.bytes.client_updates", "By", "Encoded bytes of the client updates produced (what a codec shrinks; with per-silo sums most never cross the network).");
     private static readonly Histogram<double> s_accuracy = s_meter.CreateHistogram<double>("flute.test.accuracy", "1", "Test accuracy of the global model in evaluated rounds.");
+
+    /// <summary>The latest ε each private experiment reported (central DP), read by the gauge when exported.</summary>
+    private static readonly ConcurrentDictionary<string, double> s_epsilon = new(StringComparer.Ordinal);
+
+    private static readonly ObservableGauge<double> s_epsilonGauge = s_meter.CreateObservableGauge(
+        "flute.privacy.epsilon",
+        () => s_epsilon.Select(p => new Measurement<double>(p.Value, new KeyValuePair<string, object?>("flute.experiment", p.Key))),
+        "1", "The (ε, δ)-DP ε an experiment has spent so far (server.strategy dpfedavg; δ is privacy.delta).");
 
     /// <summary>Records committed rounds of <paramref name="experimentId"/> (round 0, the initial evaluation, adds no round).</summary>
     public static void RecordCommitted(string experimentId, IEnumerable<RoundMetrics> rounds)
@@ -40,6 +50,8 @@ public static class FluteMeter
             if (m.Retries > 0) s_retries.Add(m.Retries, tags);
             if (m.ModelBytesToSilos is long model) s_modelBytes.Add(model, tags);
             if (m.UpdateBytesToServer is long update) s_updateBytes.Add(update, tags);
+            if (m.ClientUpdateBytes is long clientBytes) s_clientUpdateBytes.Add(clientBytes, tags);
+            if (m.Epsilon is double epsilon) s_epsilon[experimentId] = epsilon;
             s_roundSeconds.Record(m.Seconds, tags);
             if (m.TestAccuracy is double accuracy && double.IsFinite(accuracy)) s_accuracy.Record(accuracy, tags);
         }

@@ -33,6 +33,26 @@ public sealed class FluteMeterTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_private_run_exports_its_epsilon_and_its_client_update_bytes()
+    {
+        var exported = new List<Metric>();
+        using MeterProvider provider = Sdk.CreateMeterProviderBuilder().AddMeter(FluteMeter.MeterName).AddInMemoryExporter(exported).Build()!;
+        FluteConfig config = ClusterFixture.SmallConfig(seed: 72, rounds: 3);
+        config.Server.Strategy = "dpfedavg";
+        config.Client.Codec = "float16";
+
+        var (final, rounds) = await fixture.RunAsync("meter-dp", config);
+        provider.ForceFlush();
+
+        Assert.Equal(ExperimentStatus.Finished, final.Status);
+        double epsilon = rounds.Single(r => r.Round == 3).Epsilon!.Value;
+        Assert.True(epsilon > 0);
+        Assert.Equal(epsilon, Gauge(exported, "flute.privacy.epsilon", "meter-dp"));
+        Assert.Equal(rounds.Sum(r => r.ClientUpdateBytes ?? 0), Sum(exported, "flute.bytes.client_updates", "meter-dp"));
+        Assert.True(Sum(exported, "flute.bytes.client_updates", "meter-dp") > 0);
+    }
+
+    [Fact]
     public void The_OTLP_export_is_registered_only_when_its_standard_endpoint_variable_is_set()
     {
         Assert.False(new ServiceCollection().AddFluteTelemetry(_ => null));
@@ -49,6 +69,15 @@ public sealed class FluteMeterTests(ClusterFixture fixture)
             foreach (ref readonly MetricPoint point in metric.GetMetricPoints())
                 if (HasExperiment(point, experiment)) total = Math.Max(total, point.GetSumLong());
         return total;
+    }
+
+    private static double? Gauge(List<Metric> exported, string name, string experiment)
+    {
+        double? value = null;
+        foreach (Metric metric in exported.Where(m => m.Name == name))
+            foreach (ref readonly MetricPoint point in metric.GetMetricPoints())
+                if (HasExperiment(point, experiment)) value = point.GetGaugeLastValueDouble();
+        return value;
     }
 
     private static long HistogramCount(List<Metric> exported, string name, string experiment)
