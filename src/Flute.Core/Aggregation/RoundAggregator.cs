@@ -1,4 +1,5 @@
 using Flute.Core.Strategies;
+using Flute.Core.UpdatePipeline;
 
 namespace Flute.Core.Aggregation;
 
@@ -15,11 +16,25 @@ public sealed class RoundAggregator
     private readonly float[]? _update;
     private readonly HashSet<long> _maskedClients = [];
     private PairwiseMasks? _masks;
+    private readonly ServerAggregatePipeline _steps;
+    private readonly ulong _seed;
 
     /// <summary>An aggregator for <paramref name="strategy"/> over models of <paramref name="parameters"/> parameters.</summary>
     /// <exception cref="ArgumentException">The strategy's update is shorter than the model.</exception>
-    public RoundAggregator(IStrategy strategy, int parameters)
+    public RoundAggregator(IStrategy strategy, int parameters) : this(strategy, parameters, new ServerAggregatePipeline([]), 0)
     {
+    }
+
+    /// <summary>
+    /// An aggregator that finishes every round with <paramref name="steps"/> (server.aggregate_steps),
+    /// keyed by the experiment's root <paramref name="seed"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The strategy's update is shorter than the model.</exception>
+    public RoundAggregator(IStrategy strategy, int parameters, ServerAggregatePipeline steps, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        _steps = steps;
+        _seed = seed;
         ArgumentNullException.ThrowIfNull(strategy);
         Strategy = strategy;
         Parameters = parameters;
@@ -105,8 +120,8 @@ public sealed class RoundAggregator
     /// <summary>
     /// Writes the round's pseudo-gradient into <paramref name="pseudoGradient"/>: the weighted mean or
     /// the strategy's combination of the buffered updates (ordered by client id), then the strategy's
-    /// update-level hook (<see cref="IStrategy.FinishUpdate"/>, over the whole update) and its finishing
-    /// step. Returns false, writing nothing, when no update was taken.
+    /// update-level hook (<see cref="IStrategy.FinishUpdate"/>, over the whole update), its finishing
+    /// step, then the server's aggregate steps (server.aggregate_steps) in order. Returns false, writing nothing, when no update was taken.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="pseudoGradient"/> is not <see cref="Parameters"/> long.</exception>
     public bool Finish(int round, Span<float> pseudoGradient)
@@ -129,6 +144,7 @@ public sealed class RoundAggregator
         Strategy.FinishUpdate(round, Count, update);
         if (_update is not null) update[..Parameters].CopyTo(pseudoGradient);
         Strategy.FinishAggregate(round, pseudoGradient);
+        _steps.Apply(pseudoGradient, new AggregateStepContext(_seed, round, Count));
         return true;
     }
 }

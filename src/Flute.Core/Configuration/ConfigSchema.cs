@@ -114,7 +114,7 @@ public static partial class ConfigSchema
             "Steps each client applies to its update after training and before encoding, comma-separated, in order: clip (to privacy.clip_norm), local_dp (local differential privacy: clip to privacy.local_clip_norm and add Gaussian noise for privacy.local_epsilon, privacy.local_delta). Empty: none. DP-FedAvg's clip runs before them; a simulated attack after.",
             "registered update steps, comma-separated, each at most once", () => Components.UpdateSteps.Names, false,
             c => c.Client.UpdateSteps, (c, v) => c.Client.UpdateSteps = (string)v, ConfigValues.ParseText,
-            _ => $"registered update steps, comma-separated, each at most once ({string.Join(", ", Components.UpdateSteps.Names)})", c => AreUpdateSteps(c.Client.UpdateSteps)),
+            _ => $"registered update steps, comma-separated, each at most once ({string.Join(", ", Components.UpdateSteps.Names)})", c => AreSteps(c.Client.UpdateSteps, Components.UpdateSteps.Names)),
 
         Component("server.strategy", "Aggregation strategy.",
             c => c.Server.Strategy, (c, v) => c.Server.Strategy = v, () => Components.Strategies),
@@ -254,6 +254,10 @@ public static partial class ConfigSchema
             c => c.Privacy.LocalDelta, (c, v) => c.Privacy.LocalDelta = v, "> 0 and < 1", "a number > 0 and < 1", v => v is > 0 and < 1),
         Number("privacy.local_clip_norm", "client.update_steps local_dp: the L2 norm C each client clips its update to before adding noise (the mechanism's sensitivity).",
             c => c.Privacy.LocalClipNorm, (c, v) => c.Privacy.LocalClipNorm = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
+        Number("privacy.aggregate_clip_norm", "server.aggregate_steps clip: the L2 norm the server bounds each round's pseudo-gradient to.",
+            c => c.Privacy.AggregateClipNorm, (c, v) => c.Privacy.AggregateClipNorm = v, "> 0", "a number > 0", v => v > 0 && double.IsFinite(v)),
+        Number("privacy.aggregate_noise_stddev", "server.aggregate_steps gaussian_noise: σ of the Gaussian noise added to every value of each round's pseudo-gradient (not accounted: DP-FedAvg's accounted noise is the dpfedavg strategy's).",
+            c => c.Privacy.AggregateNoiseStddev, (c, v) => c.Privacy.AggregateNoiseStddev = v, "≥ 0", "a number ≥ 0", v => v >= 0 && double.IsFinite(v)),
         // After the strategy's and the privacy keys, whose values it builds the strategy from.
         new ConfigKey("server.secure_aggregation", ConfigValueType.Name,
             "Simulated secure aggregation (docs/privacy.md): on makes every client send its weighted update as 64-bit fixed-point integers plus pairwise masks that cancel exactly in the sum, so silos and server only see masked updates and the exact aggregate; the model is bit for bit the one of off. Needs a weighted-sum strategy and client.codec float32. Costs O(cohort² × parameters) mask draws per round.",
@@ -262,6 +266,11 @@ public static partial class ConfigSchema
             node => ConfigValues.ParseText(node) is string s && KnownNames.OffOn.Contains(s) ? s : null,
             SecureAggregationExpected,
             c => KnownNames.OffOn.Contains(c.Server.SecureAggregation) && (c.Server.SecureAggregation == "off" || SecureAggregationConflict(c) is null)),
+        new ConfigKey("server.aggregate_steps", ConfigValueType.Text,
+            "Steps the server applies to each round's pseudo-gradient, comma-separated, in order, after every update is merged (silo partials combined, masks removed, the strategy's aggregate finished) and before the server optimizer: clip (to privacy.aggregate_clip_norm), gaussian_noise (σ = privacy.aggregate_noise_stddev). Empty: none.",
+            "registered aggregate steps, comma-separated, each at most once", () => Components.AggregateSteps.Names, false,
+            c => c.Server.AggregateSteps, (c, v) => c.Server.AggregateSteps = (string)v, ConfigValues.ParseText,
+            _ => $"registered aggregate steps, comma-separated, each at most once ({string.Join(", ", Components.AggregateSteps.Names)})", c => AreSteps(c.Server.AggregateSteps, Components.AggregateSteps.Names)),
 
         Integer("silo.trainers", "Trainer threads (model replicas) per silo; 0 means one per core.",
             c => c.Silo.Trainers, (c, v) => c.Silo.Trainers = v, min: 0),
@@ -453,10 +462,11 @@ public static partial class ConfigSchema
             : "0 (no target) or a number > 0";
     }
 
-    private static bool AreUpdateSteps(string value)
+    /// <summary>Whether <paramref name="value"/> lists registered step names, comma-separated, each at most once.</summary>
+    private static bool AreSteps(string value, IReadOnlyCollection<string> registered)
     {
         IReadOnlyList<string> names = UpdatePipeline.ClientUpdatePipeline.ParseNames(value);
-        return names.All(n => Components.UpdateSteps.Names.Contains(n)) && names.Distinct().Count() == names.Count;
+        return names.All(registered.Contains) && names.Distinct().Count() == names.Count;
     }
 
     private static bool IsCodec(string name)

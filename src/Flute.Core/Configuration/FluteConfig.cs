@@ -169,6 +169,8 @@ public sealed class ServerSection
     public string Aggregation { get; set; } = "auto";
     /// <summary>server.secure_aggregation: off | on — clients send pairwise-masked fixed-point updates that cancel exactly in the sum (docs/privacy.md).</summary>
     public string SecureAggregation { get; set; } = "off";
+    /// <summary>server.aggregate_steps: comma-separated steps applied in order to each round's pseudo-gradient before the server optimizer ("" = none).</summary>
+    public string AggregateSteps { get; set; } = "";
     /// <summary>server.eval_batch_size: samples per evaluation batch.</summary>
     public int EvalBatchSize { get; set; } = 1000;
     /// <summary>server.fedbuff_concurrency: FedBuff's C, clients training at once.</summary>
@@ -242,6 +244,10 @@ public sealed class PrivacySection
     public double LocalDelta { get; set; } = 1e-5;
     /// <summary>privacy.local_clip_norm: the L2 norm each client clips its update to before adding local DP noise (&gt; 0).</summary>
     public double LocalClipNorm { get; set; } = 1.0;
+    /// <summary>privacy.aggregate_clip_norm: the L2 norm the server's clip aggregate step (server.aggregate_steps) bounds each round's pseudo-gradient to (&gt; 0).</summary>
+    public double AggregateClipNorm { get; set; } = 1.0;
+    /// <summary>privacy.aggregate_noise_stddev: σ of the server's gaussian_noise aggregate step (server.aggregate_steps), ≥ 0.</summary>
+    public double AggregateNoiseStddev { get; set; }
 }
 
 /// <summary>The <c>silo</c> section: trainer threads per silo; changes speed, not results (for a fixed threads_per_trainer).</summary>

@@ -6,7 +6,7 @@ namespace Flute.Core.Plugins;
 /// interface in an assembly named by <c>experiment.plugins</c> (parameterless constructor) and calls
 /// <see cref="Register"/> once per process, before the rest of the config is read — so the names it
 /// registers are valid in that very config. Every silo of a cluster does the same when it reads the
-/// experiment's config. docs/extending/07-plugin.md shows a whole plug-in.
+/// experiment's config. docs/extending/09-plugin.md shows a whole plug-in.
 /// </summary>
 public interface IFlutePlugin
 {

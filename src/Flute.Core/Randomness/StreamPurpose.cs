@@ -46,4 +46,6 @@ public enum StreamPurpose : ulong
     LocalDpNoise = 27,
     /// <summary>A pairwise secure-aggregation mask (server.secure_aggregation), keyed per (round, lower client id, higher client id).</summary>
     SecureAggregationMask = 29,
+    /// <summary>The Gaussian noise the server's gaussian_noise aggregate step (server.aggregate_steps) adds to a round's pseudo-gradient, keyed per round.</summary>
+    AggregateNoise = 30,
 }

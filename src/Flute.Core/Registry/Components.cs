@@ -50,6 +50,9 @@ public static class Components
     /// <summary>Steps a client applies to its update before encoding it (client.update_steps, in order); the factory reads its options from the config.</summary>
     public static ComponentRegistry<FluteConfig, IUpdateStep> UpdateSteps { get; } = CreateUpdateSteps();
 
+    /// <summary>Steps the server applies to each round's pseudo-gradient before its optimizer steps (server.aggregate_steps, in order); the factory reads its options from the config.</summary>
+    public static ComponentRegistry<FluteConfig, IAggregateStep> AggregateSteps { get; } = CreateAggregateSteps();
+
     /// <summary>Models (model.name); attached by Flute.Grains.</summary>
     /// <exception cref="InvalidOperationException">Flute.Grains has not attached its model registry yet.</exception>
     public static ComponentRegistry Models => Volatile.Read(ref s_models) ?? throw NotAttached(ModelKind);
@@ -60,7 +63,7 @@ public static class Components
 
     /// <summary>Every kind, in the order help lists them (kinds not attached yet are left out).</summary>
     public static IReadOnlyList<ComponentRegistry> All =>
-        new ComponentRegistry?[] { Strategies, ServerOptimizers, Volatile.Read(ref s_clientOptimizers), Volatile.Read(ref s_models), Datasets, Partitions, UpdateSteps, Codecs }
+        new ComponentRegistry?[] { Strategies, ServerOptimizers, Volatile.Read(ref s_clientOptimizers), Volatile.Read(ref s_models), Datasets, Partitions, UpdateSteps, AggregateSteps, Codecs }
             .OfType<ComponentRegistry>().ToArray();
 
     /// <summary>
@@ -158,6 +161,16 @@ public static class Components
             c => new ClipStep(c.Privacy.ClipNorm));
         registry.Register(LocalDpStep.StepName, "Local DP: clip to privacy.local_clip_norm, add Gaussian noise for (privacy.local_epsilon, privacy.local_delta) per update.",
             c => new LocalDpStep(c.Privacy.LocalClipNorm, c.Privacy.LocalEpsilon, c.Privacy.LocalDelta));
+        return registry;
+    }
+
+    private static ComponentRegistry<FluteConfig, IAggregateStep> CreateAggregateSteps()
+    {
+        var registry = new ComponentRegistry<FluteConfig, IAggregateStep>("aggregate step", "server.aggregate_steps");
+        registry.Register(AggregateClipStep.StepName, "Scale the round's pseudo-gradient to L2 norm ≤ privacy.aggregate_clip_norm.",
+            c => new AggregateClipStep(c.Privacy.AggregateClipNorm));
+        registry.Register(AggregateNoiseStep.StepName, "Add Gaussian noise N(0, privacy.aggregate_noise_stddev²) to every value of the round's pseudo-gradient (not accounted).",
+            c => new AggregateNoiseStep(c.Privacy.AggregateNoiseStddev));
         return registry;
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Flute.Core.Privacy;
 using Flute.Core.Randomness;
+using Flute.Core.UpdatePipeline;
 
 namespace Flute.Core.Strategies;
 
@@ -48,11 +49,7 @@ public sealed class DpFedAvg(DpFedAvgOptions options) : WeightedSumStrategy
         double denominator = Options.FixedDenominator ? Options.CohortSize : clients;
         double scale = clients / denominator;
         double std = Options.UpdateNoiseMultiplier * _clipNorm / denominator;
-        var random = DeterministicRandom.For(Options.Seed, StreamPurpose.DpNoise, round);
-        for (int i = 0; i < update.Length; i++)
-        {
-            update[i] = (float)(update[i] * scale + std * random.NextGaussian());
-        }
+        AggregateNoiseStep.ScaleAndAddNoise(update, scale, std, DeterministicRandom.For(Options.Seed, StreamPurpose.DpNoise, round));
     }
 
     /// <summary>

@@ -8,6 +8,7 @@ using Flute.Core.Persistence;
 using Flute.Core.Sampling;
 using Flute.Core.ServerOptimizers;
 using Flute.Core.Strategies;
+using Flute.Core.UpdatePipeline;
 using Flute.Grains.Hosting;
 using Flute.Grains.Rounds;
 using Flute.Grains.Runtime;
@@ -304,7 +305,7 @@ public sealed partial class ExperimentGrain(
         FluteConfig config = context.Config;
         _strategy = context.Strategy;
         _serverStep = ServerStep.From(config);
-        _aggregator = new RoundAggregator(_strategy, context.Layout.ParameterCount);
+        _aggregator = new RoundAggregator(_strategy, context.Layout.ParameterCount, ServerAggregatePipeline.From(config), config.Experiment.Seed);
         _clock?.Dispose();
         _clock = RoundClock.From(config);
         // A masked update is one long per value (PairwiseMasks), whatever the codec.

@@ -60,6 +60,7 @@ public sealed class DeterministicRandomKnownAnswerTests
             [StreamPurpose.PoissonCohort] = 26,
             [StreamPurpose.SecureAggregationMask] = 29,
             [StreamPurpose.LocalDpNoise] = 27,
+            [StreamPurpose.AggregateNoise] = 30,
         };
 
         // Act

@@ -79,6 +79,26 @@ public sealed class TwoSiloTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Server_aggregate_steps_act_on_the_merged_sum_the_same_on_silo_partials_as_direct()
+    {
+        // clip then gaussian_noise on each round's pseudo-gradient, after the two silos' partials are merged.
+        static void Steps(FluteConfig c)
+        {
+            c.Server.AggregateSteps = "clip,gaussian_noise";
+            c.Privacy.AggregateClipNorm = 0.05;
+            c.Privacy.AggregateNoiseStddev = 0.001;
+        }
+        var (silo, siloRounds) = await RunAsync("two-silo-aggregate-steps", "silo", Steps);
+        var (direct, _) = await RunAsync("two-direct-aggregate-steps", "direct", Steps);
+        var (plain, _) = await RunAsync("two-silo-no-aggregate-steps", "silo");
+
+        Assert.Equal(ExperimentStatus.Finished, silo.Status);
+        Assert.Equal(direct.ModelSha256, silo.ModelSha256);
+        Assert.Contains(siloRounds, r => r.SiloClients?.Count == 2);
+        Assert.NotEqual(plain.ModelSha256, silo.ModelSha256); // the steps really ran
+    }
+
+    [Fact]
     public async Task Secure_aggregation_with_dropouts_merges_two_silos_masked_partials_into_the_unmasked_model()
     {
         // Each silo's partial is a masked sum (uniform in the ring); the server adds both modulo 2^64
