@@ -17,7 +17,7 @@ namespace Flute.Core.Strategies;
 /// With adaptive clipping (Andrew et al. 2021) C is state: it moves after every round toward a quantile of the
 /// clients' update norms (<see cref="AdaptClipNorm"/>), and is committed with the round.
 /// </summary>
-public sealed class DpFedAvg(DpFedAvgOptions options) : WeightedSumStrategy
+public sealed class DpFedAvg(DpFedAvgOptions options) : WeightedSumStrategy, IPrivacyBudget
 {
     /// <summary>The registered name.</summary>
     public const string StrategyName = "dpfedavg";

@@ -5,6 +5,7 @@ using Flute.Core.Codecs;
 using Flute.Core.Configuration;
 using Flute.Core.Heterogeneity;
 using Flute.Core.Persistence;
+using Flute.Core.Privacy;
 using Flute.Core.Sampling;
 using Flute.Core.ServerOptimizers;
 using Flute.Core.Strategies;
@@ -297,7 +298,7 @@ public sealed partial class ExperimentGrain(
     /// privacy.target_epsilon) the last round whose ε stays within the target.
     /// </summary>
     private bool IsLastRound(int round) =>
-        round >= _totalRounds || (_strategy is DpFedAvg dp && !dp.WithinBudget(round + 1));
+        round >= _totalRounds || (_strategy is IPrivacyBudget budget && !budget.WithinBudget(round + 1));
 
     /// <summary>The experiment's strategy (built once, with the silo's context), its server step (optimizer and learning-rate schedule) and its aggregator.</summary>
     private void Initialize(ExperimentSpec spec, ExperimentContext context, int totalRounds)
@@ -491,6 +492,7 @@ public sealed partial class ExperimentGrain(
         }
         _roundsSeconds = Stopwatch.GetElapsedTime(_roundsStartTicks).TotalSeconds - _evalSecondsTotal;
 
+        PrivacySpent? spent = _strategy is IPrivacyBudget budget ? budget.SpentAfter(round) : null;
         var metrics = new RoundMetrics(round, clocked?.sampled.Length ?? cohort.Length, tally.Folded, tally.MeanLoss, seconds,
             eval?.Seconds, eval?.TestAccuracy, eval?.TestLoss, tally.Rejected, tally.Retries)
         {
@@ -501,8 +503,8 @@ public sealed partial class ExperimentGrain(
             ModelBytesToSilos = Server.BytesServed - modelBytesBefore,
             UpdateBytesToServer = collected.UpdateBytes,
             ClientUpdateBytes = (long)(tally.Folded + tally.Rejected) * _updateEncodedBytes,
-            Epsilon = _strategy is DpFedAvg dp ? dp.SpentAfter(round).Epsilon : null,
-            Delta = _strategy is DpFedAvg dpDelta ? dpDelta.Options.Delta : null,
+            Epsilon = spent?.Epsilon,
+            Delta = spent?.Delta,
             MaskPairsRecovered = maskCohort is null ? null : _aggregator.LeftoverMaskPairs,
             ClipNorm = clip?.ClipNorm,
             ClippedFraction = clip?.ClippedFraction,
