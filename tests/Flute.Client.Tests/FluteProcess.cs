@@ -92,6 +92,33 @@ internal static class FluteProcess
             return false;
         }
 
+        /// <summary>
+        /// Waits until a progress line "round NN/TOTAL" with NN ≥ <paramref name="round"/> is printed; false if
+        /// the process ended first or the timeout passed.
+        /// </summary>
+        public bool WaitForRound(int round, TimeSpan timeout)
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < timeout)
+            {
+                lock (_lines)
+                {
+                    if (_lines.Any(l => RoundOf(l) >= round)) return true;
+                }
+                if (_process.HasExited && _stdout.IsCompleted) return false;
+                Thread.Sleep(2);
+            }
+            return false;
+        }
+
+        /// <summary>The round of a progress line ("round 07/80  loss …"), or -1.</summary>
+        public static int RoundOf(string line)
+        {
+            if (!line.StartsWith("round ", StringComparison.Ordinal)) return -1;
+            int slash = line.IndexOf('/', StringComparison.Ordinal);
+            return slash > 6 && int.TryParse(line.AsSpan(6, slash - 6), out int round) ? round : -1;
+        }
+
         /// <summary>SIGKILL, like a crash or the OOM killer.</summary>
         public void Kill() => _process.Kill();
 

@@ -14,8 +14,19 @@ public abstract class DurabilityScenarios : IDisposable
     /// <summary>Rounds of the crash config (evaluated every round, ~1.5 s in all): long enough that kills land mid-run, short enough for CI.</summary>
     protected const int Rounds = 24;
 
-    /// <summary>Rounds of the runs that random kills and a pause from another process must catch mid-run (~5 s).</summary>
+    /// <summary>Rounds of the runs that random kills and a pause from another process must catch mid-run.</summary>
     protected const int LongRounds = 80;
+
+    /// <summary>
+    /// The long run: <see cref="LongRounds"/> rounds of 10 clients × 2 epochs over all their ~1,200
+    /// samples, so that even on an idle machine a round takes ~60 ms (80 rounds ~5 s) and a second
+    /// process (flute pause) lands mid-run; the crash config's own rounds take ~7 ms there.
+    /// </summary>
+    protected static readonly string[] LongRun =
+    [
+        "--set", $"experiment.rounds={LongRounds}", "--set", "client.max_samples=0", "--set", "client.local_epochs=2",
+        "--set", "server.clients_per_round=10",
+    ];
 
     private static readonly ConcurrentDictionary<string, string> s_references = new();
 
@@ -54,12 +65,13 @@ public abstract class DurabilityScenarios : IDisposable
     private protected FluteProcess.Running Start(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         FluteProcess.Start(Directory, environment, [.. args, .. StorageArgs]);
 
-    /// <summary>The model of an uninterrupted run of the crash config for <paramref name="rounds"/> rounds (computed once per backend).</summary>
+    /// <summary>The model of an uninterrupted run of the crash config for <paramref name="rounds"/> rounds, <see cref="LongRun"/> for <see cref="LongRounds"/> (computed once per backend).</summary>
     protected string ReferenceSha(int rounds = Rounds) =>
         s_references.GetOrAdd($"{Backend}/{rounds}", _ =>
         {
             string id = Id($"reference-{rounds}");
-            var result = Flute("run", ConfigPath, "--id", id, "--set", $"experiment.rounds={rounds}");
+            string[] settings = rounds == LongRounds ? LongRun : ["--set", $"experiment.rounds={rounds}"];
+            var result = Flute(["run", ConfigPath, "--id", id, .. settings]);
             Assert.True(result.ExitCode == 0, result.StdErr);
             return SummarySha(id);
         });
@@ -101,34 +113,38 @@ public abstract class DurabilityScenarios : IDisposable
     {
         string id = Id($"random-kills-{seed}");
         var random = new Random(seed);
-        int killedMidRun = 0;
-        var delays = new List<int>();
+        int killedMidRun = 0, committed = 0;
+        var targets = new List<string>();
         for (int kill = 0; kill < 5; kill++)
         {
-            string[] command = kill == 0 ? ["run", ConfigPath, "--id", id, "--set", $"experiment.rounds={LongRounds}"] : ["resume", id];
+            string[] command = kill == 0 ? ["run", ConfigPath, "--id", id, .. LongRun] : ["resume", id];
             using var process = Start(null, command);
-            // Any moment once the silo is up (the first commit is behind us): mid-round, mid-commit, mid-evaluation.
             Assert.True(process.WaitForLine("ready:", TimeSpan.FromMinutes(2)), $"no 'ready:' line from {string.Join(' ', command)}: {process.StdOut}");
-            int delay = random.Next(0, 900);
-            delays.Add(delay);
-            Thread.Sleep(delay);
+            // A random moment a few rounds after the last commit (progress, not wall time, so a fast machine
+            // cannot finish the run first), then a random few milliseconds more: mid-round, mid-commit, mid-evaluation.
+            int target = committed + random.Next(1, 7);
+            int extra = random.Next(0, 40);
+            targets.Add($"round {target} + {extra} ms");
+            process.WaitForRound(target, TimeSpan.FromMinutes(2));
+            Thread.Sleep(extra);
             bool alive = !process.StdOut.Contains("done:");
             process.Kill();
             var result = process.WaitForExit();
             if (result.ExitCode == 137 && alive) killedMidRun++;
             if (result.StdOut.Contains($"done: {LongRounds} rounds")) break;
+            committed = result.StdOut.Split('\n').Select(FluteProcess.Running.RoundOf).DefaultIfEmpty(committed).Max();
         }
         var final = Flute("resume", id);
         Assert.True(final.ExitCode is 0 or 2, final.StdErr); // 2: already finished before the last kill
         Assert.Equal(ReferenceSha(LongRounds), SummarySha(id));
         Assert.Equal(Enumerable.Range(0, LongRounds + 1), MetricsRounds(id));
-        Assert.True(killedMidRun >= 3, $"only {killedMidRun} of 5 kills (after {string.Join(", ", delays)} ms) hit a running experiment: the run is too short to test this");
+        Assert.True(killedMidRun >= 3, $"only {killedMidRun} of 5 kills (at {string.Join(", ", targets)}) hit a running experiment: the run is too short to test this");
     }
 
     protected void PauseFromSecondTerminalThenResume()
     {
         string id = Id("paused");
-        using var run = Start(null, "run", ConfigPath, "--id", id, "--set", $"experiment.rounds={LongRounds}");
+        using var run = Start(null, ["run", ConfigPath, "--id", id, .. LongRun]);
         Assert.True(run.WaitForLine("round 03/", TimeSpan.FromMinutes(2)), run.StdOut);
 
         var pause = Flute("pause", id);

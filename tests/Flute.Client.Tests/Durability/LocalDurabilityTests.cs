@@ -103,7 +103,7 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
     {
         // The long run: the watcher prints rounds as it polls, so by the time "round 02/" is printed the
         // experiment can be many rounds further; 24 short rounds could all be done before the signal lands.
-        using var run = Start(null, "run", ConfigPath, "--id", "ctrl-c", "--set", $"experiment.rounds={LongRounds}");
+        using var run = Start(null, ["run", ConfigPath, "--id", "ctrl-c", .. LongRun]);
         Assert.True(run.WaitForLine("round 02/", TimeSpan.FromMinutes(2)), run.StdOut);
 
         run.Signal(2); // SIGINT, as Ctrl+C sends
