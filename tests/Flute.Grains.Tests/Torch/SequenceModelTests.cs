@@ -78,7 +78,9 @@ public sealed class SequenceModelTests : IDisposable
     [InlineData("gru")]
     public async Task TrainingLearnsAPeriodicText(string name)
     {
-        var spec = new ModelSpec(name, [Window], CharacterVocabulary.Size, Hidden: 16);
+        // Width 32: at width 16 the two-layer LSTM learned the period-7 text on some CPUs and stalled
+        // near loss 1.5 (accuracy 0.43) on others (AMD EPYC with AVX-512 BF16), at every rate tried.
+        var spec = new ModelSpec(name, [Window], CharacterVocabulary.Size, Hidden: 32);
         Dataset data = Periodic(200);
         byte[] global = await TorchTestData.InitialBytesAsync(pool, spec);
         var adam = new ClientOptimizerSettings("adam");
