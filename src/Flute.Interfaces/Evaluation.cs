@@ -17,4 +17,11 @@ public sealed record EvaluationRequest(
 public sealed record EvaluationResult(
     [property: Id(0)] long Correct,
     [property: Id(1)] double LossSum,
-    [property: Id(2)] int Count);
+    [property: Id(2)] int Count)
+{
+    /// <summary>
+    /// The slice's state of the configured metrics (server.metrics; Flute.Core's <c>MetricSet</c>), which the
+    /// experiment grain adds up over slices in slice order; null when no metric is configured.
+    /// </summary>
+    [Id(3)] public double[]? MetricState { get; init; }
+}

@@ -93,6 +93,12 @@ public sealed record RoundMetrics(
 
     /// <summary>True when the round made no server step because no update was folded (e.g. an empty Poisson cohort); null otherwise.</summary>
     [Id(37)] public bool? StepSkipped { get; init; }
+
+    /// <summary>The configured metrics (server.metrics) on the test split, by metric name (metrics.jsonl <c>test_&lt;name&gt;</c>); null when not evaluated or none is configured.</summary>
+    [Id(42)] public IReadOnlyDictionary<string, double>? TestMetrics { get; init; }
+
+    /// <summary>The configured metrics on the validation split (metrics.jsonl <c>val_&lt;name&gt;</c>); null without a validation split, evaluation or metric.</summary>
+    [Id(43)] public IReadOnlyDictionary<string, double>? ValidationMetrics { get; init; }
 }
 
 /// <summary>Accuracy over clients: how many were evaluated, the mean, and the 10th/50th/90th percentiles.</summary>

@@ -65,10 +65,16 @@ public sealed class PluginTests : IDisposable
     public void The_plugin_example_runs_from_any_working_directory_its_plugin_path_being_relative_to_the_file()
     {
         string example = Path.Combine(FluteProcess.RepositoryRoot, "examples", "mnist-lenet-plugin.yaml");
+        // The plug-in's metric (error_rate) next to a built-in one, named in the same config that loads it.
         var run = FluteProcess.Run(_directory, "run", example, "--storage", "none", "--id", "example",
-            "--set", "experiment.rounds=1", "--set", "server.clients_per_round=2", "--set", "client.max_samples=32");
+            "--set", "experiment.rounds=1", "--set", "server.clients_per_round=2", "--set", "client.max_samples=32",
+            "--set", "server.metrics=error_rate,top5_accuracy");
         Assert.True(run.ExitCode == 0, run.StdErr + run.StdOut);
         Assert.Contains("done: 1 rounds", run.StdOut);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_directory, "runs", "example", "summary.json")));
+        JsonElement root = summary.RootElement;
+        Assert.Equal(1 - root.GetProperty("test_accuracy").GetDouble(), root.GetProperty("test_error_rate").GetDouble(), 12);
+        Assert.True(root.GetProperty("test_top5_accuracy").GetDouble() >= root.GetProperty("test_accuracy").GetDouble());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Flute.Core.Plugins;
+using Flute.Core.Registry;
 using Flute.Grains.Torch;
 
 namespace Flute.Examples.LeNet;
@@ -10,6 +11,9 @@ public sealed class LeNetPlugin : IFlutePlugin
     public const string ModelName = "lenet5";
 
     /// <inheritdoc />
-    public void Register() =>
+    public void Register()
+    {
         ModelRegistry.Register(ModelName, "LeNet-5 (LeCun et al. 1998), from the sample plug-in examples/plugins/LeNet.", spec => new LeNet5(spec));
+        Components.Metrics.Register(ErrorRate.MetricName, "1 − accuracy, from the sample plug-in examples/plugins/LeNet.", _ => new ErrorRate());
+    }
 }

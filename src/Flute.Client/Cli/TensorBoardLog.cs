@@ -33,6 +33,8 @@ internal sealed class TensorBoardLog
         Scalar("test_loss", m.TestLoss, m.Round);
         Scalar("val_accuracy", m.ValidationAccuracy, m.Round);
         Scalar("val_loss", m.ValidationLoss, m.Round);
+        foreach (var (metric, value) in m.TestMetrics ?? new Dictionary<string, double>()) Scalar("test_" + metric, value, m.Round);
+        foreach (var (metric, value) in m.ValidationMetrics ?? new Dictionary<string, double>()) Scalar("val_" + metric, value, m.Round);
         if (m.Round > 0)
         {
             Scalar("train_loss", m.TrainLoss, m.Round);

@@ -156,6 +156,11 @@ public static partial class ConfigSchema
             c => c.Server.MaxRetries, (c, v) => c.Server.MaxRetries = v, min: 0),
         Integer("server.eval_batch_size", "Samples per evaluation batch.",
             c => c.Server.EvalBatchSize, (c, v) => c.Server.EvalBatchSize = v, min: 1),
+        new ConfigKey("server.metrics", ConfigValueType.Text,
+            "Metrics reported at every evaluation besides accuracy and loss, comma-separated: top5_accuracy (label among the 5 highest logits), macro_f1 (F1 averaged over classes), balanced_accuracy (mean per-class recall), or any registered metric. Each is written as test_<name> (and val_<name> with a validation split) in metrics.jsonl and summary.json. Empty: none. Never changes the model.",
+            "registered metrics, comma-separated, each at most once", () => Components.Metrics.Names, false,
+            c => c.Server.Metrics, (c, v) => c.Server.Metrics = (string)v, ConfigValues.ParseText,
+            _ => $"registered metrics, comma-separated, each at most once ({string.Join(", ", Components.Metrics.Names)})", c => AreSteps(c.Server.Metrics, Components.Metrics.Names)),
         Name("server.aggregation", "Where a weighted-sum strategy's updates are summed: auto (silo when the cluster has several silos, else direct), silo (each silo folds its clients' updates; one partial aggregate per silo reaches the server) or direct (every update goes to the server). Exact fixed-point sums make both give the same model.",
             c => c.Server.Aggregation, (c, v) => c.Server.Aggregation = v, KnownNames.Aggregations),
         Number("server.proximal_mu", "FedProx's proximal coefficient mu: clients minimise loss + (mu/2)·‖w − w_global‖²; other strategies ignore it.",
@@ -297,7 +302,7 @@ public static partial class ConfigSchema
     /// </summary>
     public static IReadOnlySet<string> ResumeNeutralKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "experiment.name", "experiment.rounds", "data.dir", "server.max_in_flight", "server.eval_batch_size",
+        "experiment.name", "experiment.rounds", "data.dir", "server.max_in_flight", "server.eval_batch_size", "server.metrics",
         "server.aggregation", "silo.trainers", "storage.provider", "storage.dir", "storage.keep_rounds", "storage.snapshot_every",
     };
 

@@ -173,6 +173,8 @@ public sealed class ServerSection
     public string AggregateSteps { get; set; } = "";
     /// <summary>server.eval_batch_size: samples per evaluation batch.</summary>
     public int EvalBatchSize { get; set; } = 1000;
+    /// <summary>server.metrics: comma-separated metrics reported besides accuracy and loss at every evaluation ("" = none).</summary>
+    public string Metrics { get; set; } = "";
     /// <summary>server.fedbuff_concurrency: FedBuff's C, clients training at once.</summary>
     public int FedbuffConcurrency { get; set; } = 20;
     /// <summary>server.fedbuff_buffer: FedBuff's M, arrivals per server step (≤ C).</summary>

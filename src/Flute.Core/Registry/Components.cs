@@ -7,6 +7,7 @@ using Flute.Core.Data.Partitioned;
 using Flute.Core.Data.Partitioners;
 using Flute.Core.Data.Synthetic;
 using Flute.Core.Data.Text;
+using Flute.Core.Evaluation;
 using Flute.Core.ServerOptimizers;
 using Flute.Core.Strategies;
 using Flute.Core.UpdatePipeline;
@@ -53,6 +54,9 @@ public static class Components
     /// <summary>Steps the server applies to each round's pseudo-gradient before its optimizer steps (server.aggregate_steps, in order); the factory reads its options from the config.</summary>
     public static ComponentRegistry<FluteConfig, IAggregateStep> AggregateSteps { get; } = CreateAggregateSteps();
 
+    /// <summary>Evaluation metrics besides accuracy and loss (server.metrics); the factory reads its options from the config.</summary>
+    public static ComponentRegistry<FluteConfig, IMetric> Metrics { get; } = CreateMetrics();
+
     /// <summary>Models (model.name); attached by Flute.Grains.</summary>
     /// <exception cref="InvalidOperationException">Flute.Grains has not attached its model registry yet.</exception>
     public static ComponentRegistry Models => Volatile.Read(ref s_models) ?? throw NotAttached(ModelKind);
@@ -63,7 +67,7 @@ public static class Components
 
     /// <summary>Every kind, in the order help lists them (kinds not attached yet are left out).</summary>
     public static IReadOnlyList<ComponentRegistry> All =>
-        new ComponentRegistry?[] { Strategies, ServerOptimizers, Volatile.Read(ref s_clientOptimizers), Volatile.Read(ref s_models), Datasets, Partitions, UpdateSteps, AggregateSteps, Codecs }
+        new ComponentRegistry?[] { Strategies, ServerOptimizers, Volatile.Read(ref s_clientOptimizers), Volatile.Read(ref s_models), Datasets, Partitions, UpdateSteps, AggregateSteps, Metrics, Codecs }
             .OfType<ComponentRegistry>().ToArray();
 
     /// <summary>
@@ -184,6 +188,18 @@ public static class Components
         registry.Register(BFloat16Codec.CodecName, "bfloat16: the top 16 bits of float32, round to nearest even.", argument => NoArgument(BFloat16Codec.Instance, argument));
         registry.Register(StochasticQuantizationCodec.CodecName, "Unbiased stochastic N-bit quantization (quant:1 .. quant:8), one range (min, max) per tensor.", StochasticQuantizationCodec.Create);
         registry.Register(TopKCodec.CodecName, "Top-k sparsification with error feedback (topk:F, 0 < F ≤ 1): the ⌈F·n⌉ largest-magnitude values as (index, value); the client keeps the rest as its residual for the next round.", TopKCodec.Create);
+        return registry;
+    }
+
+    private static ComponentRegistry<FluteConfig, IMetric> CreateMetrics()
+    {
+        var registry = new ComponentRegistry<FluteConfig, IMetric>("metric", "server.metrics");
+        registry.Register(TopKAccuracy.Top5Name, "Top-5 accuracy: the share of samples whose label is among the 5 highest logits (ties: lower class first).",
+            _ => new TopKAccuracy(5));
+        registry.Register(MacroF1.MetricName, "Macro F1: F1 of the argmax prediction per class, averaged over the classes seen in labels or predictions.",
+            _ => new MacroF1());
+        registry.Register(BalancedAccuracy.MetricName, "Balanced accuracy: recall per class, averaged over the classes seen in the labels.",
+            _ => new BalancedAccuracy());
         return registry;
     }
 

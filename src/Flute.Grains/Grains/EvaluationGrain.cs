@@ -16,7 +16,8 @@ public sealed class EvaluationGrain(ExperimentContextCache contexts, ModelCache 
         byte[] version = await models.GetAsync(request.ExperimentId, request.ModelVersion, GrainFactory);
         // A version may carry the strategy's state after the weights (ModelServer); evaluation needs the weights.
         EvalOutcome outcome = await trainers.EvaluateAsync(new EvalJob(
-            context.Model, version.AsMemory(0, context.Layout.ByteCount), request.Validation ? context.Data.Validation! : context.Data.Test, request.Start, request.Count, context.Config.Server.EvalBatchSize));
-        return new EvaluationResult(outcome.Correct, outcome.LossSum, outcome.Count);
+            context.Model, version.AsMemory(0, context.Layout.ByteCount), request.Validation ? context.Data.Validation! : context.Data.Test, request.Start, request.Count, context.Config.Server.EvalBatchSize,
+            context.Metrics));
+        return new EvaluationResult(outcome.Correct, outcome.LossSum, outcome.Count) { MetricState = outcome.MetricState };
     }
 }

@@ -498,6 +498,8 @@ public sealed partial class ExperimentGrain(
         {
             ValidationAccuracy = eval?.ValidationAccuracy,
             ValidationLoss = eval?.ValidationLoss,
+            TestMetrics = eval?.TestMetrics,
+            ValidationMetrics = eval?.ValidationMetrics,
             Activations = tally.Activations,
             AliveAfter = collected.AliveAfter ?? activity.AliveOf(context.ExperimentId),
             ModelBytesToSilos = Server.BytesServed - modelBytesBefore,
@@ -531,6 +533,8 @@ public sealed partial class ExperimentGrain(
         {
             ValidationAccuracy = eval.ValidationAccuracy,
             ValidationLoss = eval.ValidationLoss,
+            TestMetrics = eval.TestMetrics,
+            ValidationMetrics = eval.ValidationMetrics,
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Flute.Core.Evaluation;
 using Flute.Grains.Runtime;
 using Flute.Grains.Torch;
 using Flute.Interfaces;
@@ -19,18 +20,27 @@ public sealed class RoundEvaluator(IGrainFactory grains, TrainerPool trainers)
     public async Task<VersionEvaluation> EvaluateVersionAsync(ExperimentContext context, long version)
     {
         long started = Stopwatch.GetTimestamp();
-        (double accuracy, double loss) = await EvaluateAsync(context, version, validation: false);
-        double? valAccuracy = null, valLoss = null;
+        SplitEvaluation test = await EvaluateAsync(context, version, validation: false);
+        SplitEvaluation? validation = null;
         if (context.Data.Validation is not null)
-            (valAccuracy, valLoss) = await EvaluateAsync(context, version, validation: true);
-        return new VersionEvaluation(accuracy, loss, valAccuracy, valLoss, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            validation = await EvaluateAsync(context, version, validation: true);
+        return new VersionEvaluation(test.Accuracy, test.Loss, validation?.Accuracy, validation?.Loss, Stopwatch.GetElapsedTime(started).TotalSeconds)
+        {
+            TestMetrics = test.Metrics,
+            ValidationMetrics = validation?.Metrics,
+        };
     }
 
-    /// <summary>Accuracy and mean loss of <paramref name="version"/>; NaN for an empty split.</summary>
-    public async Task<(double Accuracy, double Loss)> EvaluateAsync(ExperimentContext context, long version, bool validation)
+    /// <summary>
+    /// Accuracy, mean loss and the configured metrics (server.metrics; null when none) of <paramref name="version"/>;
+    /// NaN for an empty split.
+    /// </summary>
+    public async Task<SplitEvaluation> EvaluateAsync(ExperimentContext context, long version, bool validation)
     {
         int total = validation ? context.Data.Validation!.Count : context.Data.Test.Count;
-        if (total == 0) return (double.NaN, double.NaN);
+        MetricSet metrics = context.Metrics;
+        int classes = context.Model.ClassCount;
+        if (total == 0) return new SplitEvaluation(double.NaN, double.NaN, metrics.IsEmpty ? null : metrics.Finish(new double[metrics.StateLength(classes)], classes));
         int slices = Math.Max(Math.Min(total, trainers.Trainers), (total + context.Config.Server.EvalBatchSize - 1) / context.Config.Server.EvalBatchSize);
         int window = 2 * trainers.Trainers;
         var evaluator = grains.GetGrain<IEvaluationGrain>(context.ExperimentId);
@@ -45,14 +55,17 @@ public sealed class RoundEvaluator(IGrainFactory grains, TrainerPool trainers)
         await Task.WhenAll(pending);
         long correct = 0, count = 0;
         double loss = 0;
+        double[]? state = metrics.IsEmpty ? null : new double[metrics.StateLength(classes)];
         foreach (var r in results)
         {
-            // Summed in slice order, so the reported loss does not depend on completion order.
+            // Summed in slice order, so the reported loss and metrics do not depend on completion order.
             correct += r.Correct;
             loss += r.LossSum;
             count += r.Count;
+            if (state is not null)
+                MetricSet.Add(r.MetricState ?? throw new InvalidOperationException("an evaluation slice came back without the metrics' state"), state);
         }
-        return ((double)correct / count, loss / count);
+        return new SplitEvaluation((double)correct / count, loss / count, state is null ? null : metrics.Finish(state, classes));
     }
 
     private static async Task EvaluateSliceAsync(IEvaluationGrain evaluator, EvaluationRequest request, EvaluationResult[] results, int slice) =>
@@ -65,4 +78,17 @@ public sealed class RoundEvaluator(IGrainFactory grains, TrainerPool trainers)
 /// <param name="ValidationAccuracy">Accuracy on the validation split, or null without one.</param>
 /// <param name="ValidationLoss">Mean loss on the validation split, or null without one.</param>
 /// <param name="Seconds">Wall time of both evaluations.</param>
-public sealed record VersionEvaluation(double TestAccuracy, double TestLoss, double? ValidationAccuracy, double? ValidationLoss, double Seconds);
+public sealed record VersionEvaluation(double TestAccuracy, double TestLoss, double? ValidationAccuracy, double? ValidationLoss, double Seconds)
+{
+    /// <summary>The configured metrics (server.metrics) on the test split, by name; null when none is configured.</summary>
+    public IReadOnlyDictionary<string, double>? TestMetrics { get; init; }
+
+    /// <summary>The configured metrics on the validation split; null without one or without metrics.</summary>
+    public IReadOnlyDictionary<string, double>? ValidationMetrics { get; init; }
+}
+
+/// <summary>One split's evaluation (<see cref="RoundEvaluator.EvaluateAsync"/>).</summary>
+/// <param name="Accuracy">Share of argmax predictions equal to the label.</param>
+/// <param name="Loss">Mean cross-entropy loss.</param>
+/// <param name="Metrics">The configured metrics by name, or null when none is configured.</param>
+public sealed record SplitEvaluation(double Accuracy, double Loss, IReadOnlyDictionary<string, double>? Metrics);

@@ -1,6 +1,7 @@
 using Flute.Core.Codecs;
 using Flute.Core.Configuration;
 using Flute.Core.Data;
+using Flute.Core.Evaluation;
 using Flute.Core.Strategies;
 using Flute.Core.UpdatePipeline;
 using Flute.Grains.Torch;
@@ -33,4 +34,7 @@ public sealed record ExperimentContext(
 
     /// <summary>The steps clients apply to their updates before encoding (client.update_steps), built once per experiment.</summary>
     public ClientUpdatePipeline UpdateSteps { get; } = ClientUpdatePipeline.From(Config);
+
+    /// <summary>The metrics evaluation reports besides accuracy and loss (server.metrics), built once per experiment; empty when none is configured.</summary>
+    public MetricSet Metrics { get; } = MetricSet.From(Config);
 }

@@ -10,6 +10,11 @@ namespace Flute.Grains.Storage;
 /// </summary>
 public static class MetricsJson
 {
+    private const string TestPrefix = "test_", ValidationPrefix = "val_";
+
+    // The fields with these prefixes that are not server.metrics values.
+    private static readonly HashSet<string> BuiltInSplitFields = new(StringComparer.Ordinal) { "test_accuracy", "test_loss", "val_accuracy", "val_loss" };
+
     public static string Line(RoundMetrics m)
     {
         var buffer = new MemoryStream();
@@ -35,6 +40,8 @@ public static class MetricsJson
             if (m.TestLoss is double l) WriteNumber(json, "test_loss", l);
             if (m.ValidationAccuracy is double va) WriteNumber(json, "val_accuracy", va);
             if (m.ValidationLoss is double vl) WriteNumber(json, "val_loss", vl);
+            WriteMetrics(json, TestPrefix, m.TestMetrics);
+            WriteMetrics(json, ValidationPrefix, m.ValidationMetrics);
             if (m.Activations is long act) json.WriteNumber("activations", act);
             if (m.AliveAfter is long alive) json.WriteNumber("alive_after", alive);
             if (m.ModelBytesToSilos is long model) json.WriteNumber("model_bytes_to_silos", model);
@@ -103,6 +110,8 @@ public static class MetricsJson
                 Dropped = o.TryGetProperty("dropped", out JsonElement dropped) ? dropped.GetInt32() : null,
                 Late = o.TryGetProperty("late", out JsonElement late) ? late.GetInt32() : null,
                 Staleness = Number(o, "staleness"),
+                TestMetrics = ReadMetrics(o, TestPrefix),
+                ValidationMetrics = ReadMetrics(o, ValidationPrefix),
             };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -148,6 +157,25 @@ public static class MetricsJson
             ? new ClientAccuracy(clients.GetInt32(), Number(o, prefix + "_mean") ?? double.NaN, Number(o, prefix + "_p10") ?? double.NaN,
                                  Number(o, prefix + "_p50") ?? double.NaN, Number(o, prefix + "_p90") ?? double.NaN)
             : null;
+
+    /// <summary>The configured metrics (server.metrics) as flat keys <c>test_&lt;name&gt;</c> / <c>val_&lt;name&gt;</c>, in configured order.</summary>
+    private static void WriteMetrics(Utf8JsonWriter json, string prefix, IReadOnlyDictionary<string, double>? metrics)
+    {
+        if (metrics is null) return;
+        foreach (var (name, value) in metrics) WriteNumber(json, prefix + name, value);
+    }
+
+    private static Dictionary<string, double>? ReadMetrics(JsonElement o, string prefix)
+    {
+        Dictionary<string, double>? metrics = null;
+        foreach (JsonProperty p in o.EnumerateObject())
+        {
+            if (!p.Name.StartsWith(prefix, StringComparison.Ordinal) || BuiltInSplitFields.Contains(p.Name)) continue;
+            metrics ??= [];
+            metrics[p.Name[prefix.Length..]] = p.Value.ValueKind == JsonValueKind.Null ? double.NaN : p.Value.GetDouble();
+        }
+        return metrics;
+    }
 
     private static void WriteNumber(Utf8JsonWriter json, string key, double value)
     {

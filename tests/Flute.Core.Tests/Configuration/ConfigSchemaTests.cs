@@ -181,6 +181,7 @@ public sealed class ConfigSchemaTests
         "client.codec" => ("quant:8", "quant:8"),
         "client.update_steps" => ("clip,local_dp", "clip,local_dp"),
         "server.aggregate_steps" => ("gaussian_noise,clip", "gaussian_noise,clip"),
+        "server.metrics" => ("macro_f1,top5_accuracy", "macro_f1,top5_accuracy"),
         // Must stay ≤ client.lr and server.lr (defaults 0.01 and 1).
         "client.lr_min" or "server.lr_min" => ("0.005", 0.005),
         // Single-name lists have no other valid value; writing the one name must still land in the property.

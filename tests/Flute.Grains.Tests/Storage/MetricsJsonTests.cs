@@ -27,6 +27,33 @@ public sealed class MetricsJsonTests
     }
 
     [Fact]
+    public void Configured_metrics_are_flat_test_and_val_keys_in_their_order_and_read_back()
+    {
+        // Arrange
+        var round = new RoundMetrics(2, 10, 10, 0.5, 0.2, 0.1, 0.75, 0.6, 0, 0)
+        {
+            ValidationAccuracy = 0.5,
+            ValidationLoss = 0.7,
+            TestMetrics = new Dictionary<string, double> { ["top5_accuracy"] = 0.875, ["macro_f1"] = double.NaN },
+            ValidationMetrics = new Dictionary<string, double> { ["top5_accuracy"] = 0.625, ["macro_f1"] = 0.25 },
+        };
+
+        // Act
+        string line = MetricsJson.Line(round);
+        RoundMetrics back = MetricsJson.Parse(line);
+
+        // Assert: after val_loss, test_ then val_ in server.metrics order; NaN is null and reads back as NaN.
+        Assert.Contains("\"val_loss\":0.7,\"test_top5_accuracy\":0.875,\"test_macro_f1\":null,\"val_top5_accuracy\":0.625,\"val_macro_f1\":0.25", line, StringComparison.Ordinal);
+        Assert.Equal(0.75, back.TestAccuracy);
+        Assert.Equal(0.5, back.ValidationAccuracy);
+        Assert.Equal(["top5_accuracy", "macro_f1"], back.TestMetrics!.Keys);
+        Assert.Equal(0.875, back.TestMetrics["top5_accuracy"]);
+        Assert.True(double.IsNaN(back.TestMetrics["macro_f1"]));
+        Assert.Equal(0.25, back.ValidationMetrics!["macro_f1"]);
+        Assert.Equal(line, MetricsJson.Line(back));
+    }
+
+    [Fact]
     public void Cluster_traffic_fields_round_trip()
     {
         var round = new RoundMetrics(3, 12, 12, 0.5, 0.2, null, null, null, 0, 4)

@@ -1,4 +1,5 @@
 using Flute.Core.Data;
+using Flute.Core.Evaluation;
 using Flute.Grains.Torch;
 
 namespace Flute.Grains.Tests.Torch;
@@ -42,6 +43,23 @@ public sealed class EvaluationTests : IDisposable
         Assert.Equal(expectedLoss, whole.LossSum, 5);
         Assert.Equal(whole.Correct, head.Correct + tail.Correct);
         Assert.Equal(whole.LossSum, head.LossSum + tail.LossSum, 5);
+    }
+
+    [Fact]
+    public async Task MetricsReadTheLogitsOfEveryBatchAndAgreeWithTorchArgmaxOnTies()
+    {
+        var metrics = new MetricSet([new TopKAccuracy(1), new BalancedAccuracy()]);
+
+        // Batches of 2, 2 and 1; (1, 1) labelled 0 is a tie both torch and the metrics give to class 0.
+        var outcome = await pool.EvaluateAsync(new EvalJob(Spec, Identity, Hand, 0, 5, 2, metrics));
+        var plain = await pool.EvaluateAsync(new EvalJob(Spec, Identity, Hand, 0, 5, 2));
+
+        // Predictions 0, 1, 0, 1, 0 for labels 0, 1, 1, 1, 0: top-1 hits 4 of 5 (= Correct); recall 2/2 and 2/3.
+        Assert.Equal([4, 5, 2, 2, 2, 3], outcome.MetricState!);
+        Assert.Equal(outcome.Correct, (long)outcome.MetricState![0]);
+        Assert.Equal((1 + 2.0 / 3) / 2, metrics.Finish(outcome.MetricState, 2)["balanced_accuracy"], 15);
+        Assert.Null(plain.MetricState);
+        Assert.Equal(plain.LossSum, outcome.LossSum);
     }
 
     [Fact]
