@@ -41,7 +41,9 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
     /// with error feedback (each client's residual in the client state store, next to SCAFFOLD's c_i in the
     /// last case): a re-run round must draw the same and read the residuals from before it, and the resumed
     /// run must report the same ε as the uninterrupted one. Secure aggregation (masks keyed by round and
-    /// pair): the re-run round's clients mask again, and the model is FedAvg's own.
+    /// pair): the re-run round's clients mask again, and the model is FedAvg's own. FedBuff on the virtual
+    /// clock (its in-flight updates, step count and virtual time are strategy state in the checkpoint): the
+    /// resumed run continues with the same updates in flight.
     /// </summary>
     [Theory]
     [InlineData("quant", "client.codec=quant:4", false)]
@@ -51,6 +53,7 @@ public sealed class LocalDurabilityTests : DurabilityScenarios
     [InlineData("topk", "client.codec=topk:0.05", false)]
     [InlineData("topk-scaffold", "client.codec=topk:0.05;server.strategy=scaffold", false)]
     [InlineData("secagg", "server.secure_aggregation=on", true)]
+    [InlineData("fedbuff", "devices.clock=on;server.strategy=fedbuff", false)]
     public void A_quantized_or_private_run_crashed_mid_round_then_resumed_gives_the_uninterrupted_model_and_epsilon(string name, string settings, bool sameAsFedAvg)
     {
         string reference = Id($"{name}-reference");
