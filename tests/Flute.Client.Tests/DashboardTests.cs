@@ -23,7 +23,7 @@ public sealed partial class DashboardTests : IDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("flute-dashboard-").FullName;
 
     /// <summary>What the page shows at one instant (read by one script, so from one rendering).</summary>
-    private sealed record PageState(int AccuracyPoints, string Status, int Round, long SiloClients);
+    private sealed record PageState(int AccuracyPoints, string Status, int Round, long SiloClients, int MetricPoints);
 
     [Fact]
     public void The_page_curve_gains_points_as_rounds_complete_and_the_status_shows_the_round()
@@ -32,7 +32,8 @@ public sealed partial class DashboardTests : IDisposable
             "the browser test needs Debian's chromium and chromium-driver (./test.sh installs them: apt-get install chromium chromium-driver)");
         // Evaluated every round and more rounds than the test waits for: the run is paused at the end.
         File.WriteAllText(Path.Combine(_directory, "small.yaml"), TestConfigs.SmallMnist("dash", rounds: 100_000, evalEvery: 1));
-        using var run = FluteProcess.Start(_directory, null, "run", "small.yaml", "--storage", "none", "--id", "dash", "--dashboard", "0");
+        using var run = FluteProcess.Start(_directory, null, "run", "small.yaml", "--storage", "none", "--id", "dash", "--dashboard", "0",
+                                           "--set", "server.metrics=macro_f1");
         Assert.True(run.WaitForLine("dashboard: ", s_patience), run.StdOut);
         Match announced = AnnouncementPattern().Match(run.StdOut);
         Assert.True(announced.Success, run.StdOut);
@@ -48,6 +49,8 @@ public sealed partial class DashboardTests : IDisposable
         {
             // Every round is evaluated, round 0 (the initial model) included: round R has R + 1 points.
             Assert.Equal(state.Round + 1, state.AccuracyPoints);
+            // A configured metric (server.metrics) gets its own curve, evaluated with the accuracy.
+            Assert.Equal(state.AccuracyPoints, state.MetricPoints);
             Assert.StartsWith("running", state.Status);
             // 5 clients per round: the silos' totals over rounds 1..R.
             Assert.Equal(5L * state.Round, state.SiloClients);
@@ -146,16 +149,19 @@ public sealed partial class DashboardTests : IDisposable
     private static PageState Read(ChromeDriver browser)
     {
         const string script = """
-            const curve = document.getElementById('accuracy-curve');
-            const points = curve ? curve.getAttribute('points').trim().split(/\s+/).length : 0;
+            const count = id => {
+              const curve = document.getElementById(id);
+              return curve ? curve.getAttribute('points').trim().split(/\s+/).length : 0;
+            };
+            const points = count('accuracy-curve');
             let clients = 0;
             for (const row of document.querySelectorAll('#silos tr')) clients += Number(row.cells[2].textContent);
-            return [points, document.getElementById('status').textContent, clients];
+            return [points, document.getElementById('status').textContent, clients, count('metric-curve-test_macro_f1')];
             """;
         var values = (IReadOnlyList<object>)browser.ExecuteScript(script)!;
         string status = (string)values[1];
         Match round = Regex.Match(status, @"round (\d+)/");
-        return new PageState(Convert.ToInt32(values[0]), status, round.Success ? int.Parse(round.Groups[1].Value) : -1, Convert.ToInt64(values[2]));
+        return new PageState(Convert.ToInt32(values[0]), status, round.Success ? int.Parse(round.Groups[1].Value) : -1, Convert.ToInt64(values[2]), Convert.ToInt32(values[3]));
     }
 
     /// <summary>Polls the page until <paramref name="condition"/> holds; fails with the last state seen after <see cref="s_patience"/>.</summary>
