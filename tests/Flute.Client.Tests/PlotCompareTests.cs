@@ -12,7 +12,7 @@ public sealed class PlotCompareTests : IClassFixture<PlotCompareTests.ThreeRuns>
 
     public PlotCompareTests(ThreeRuns runs) => _runs = runs;
 
-    /// <summary>seed-3 and seed-4 differ only by seed; other-lr also by client.lr.</summary>
+    /// <summary>seed-3 and seed-4 differ only by seed; other-lr also by client.lr. All three report macro F1 (server.metrics).</summary>
     public sealed class ThreeRuns : IDisposable
     {
         public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("flute-plot-").FullName;
@@ -23,7 +23,7 @@ public sealed class PlotCompareTests : IClassFixture<PlotCompareTests.ThreeRuns>
             (string Id, string[] Extra)[] runs = [("seed-3", []), ("seed-4", ["--seed", "4"]), ("other-lr", ["--set", "client.lr=0.2"])];
             foreach (var (id, extra) in runs)
             {
-                var run = FluteProcess.Run(Directory, ["run", "small.yaml", "--storage", "none", "--id", id, .. extra]);
+                var run = FluteProcess.Run(Directory, ["run", "small.yaml", "--storage", "none", "--id", id, "--set", "server.metrics=macro_f1", .. extra]);
                 Assert.True(run.ExitCode == 0, run.StdErr + run.StdOut);
             }
         }
@@ -97,21 +97,27 @@ public sealed class PlotCompareTests : IClassFixture<PlotCompareTests.ThreeRuns>
         double a = _runs.Summary("seed-3").GetProperty("test_accuracy").GetDouble();
         double b = _runs.Summary("seed-4").GetProperty("test_accuracy").GetDouble();
         double mean = (a + b) / 2, std = Math.Abs(a - b) / Math.Sqrt(2);   // sample std of two values
+        double fa = _runs.Summary("seed-3").GetProperty("test_macro_f1").GetDouble();
+        double fb = _runs.Summary("seed-4").GetProperty("test_macro_f1").GetDouble();
         string[] lines = result.StdOut.Split('\n');
         Assert.StartsWith("run ", lines[0]);
+        Assert.Contains(" test_macro_f1 ", lines[0]);
         foreach (string id in new[] { "seed-3", "seed-4", "other-lr" })
         {
             string row = lines.Single(l => l.StartsWith(id + " ", StringComparison.Ordinal));
             Assert.Contains(_runs.Summary(id).GetProperty("test_accuracy").GetDouble().ToString("F4", CultureInfo.InvariantCulture), row);
             Assert.Contains(_runs.Summary(id).GetProperty("model_sha256").GetString()![..16], row);
+            Assert.Contains(_runs.Summary(id).GetProperty("test_macro_f1").GetDouble().ToString("F4", CultureInfo.InvariantCulture), row);
         }
         Assert.Contains("over 2 seeds (seed-3, seed-4):", result.StdOut);
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"test_accuracy {mean:F4} ± {std:F4} (n=2)"), result.StdOut);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"test_macro_f1 {(fa + fb) / 2:F4} ± {Math.Abs(fa - fb) / Math.Sqrt(2):F4} (n=2)"), result.StdOut);
         Assert.DoesNotContain("other-lr)", result.StdOut);
 
         string[] rows = File.ReadAllLines(csv);
-        Assert.Equal("run,status,rounds,test_accuracy,test_loss,rounds_seconds,model_sha256,seed", rows[0]);
+        Assert.Equal("run,status,rounds,test_accuracy,test_loss,rounds_seconds,model_sha256,seed,test_macro_f1", rows[0]);
         Assert.Equal(4, rows.Length);
         Assert.StartsWith("seed-4,finished,4," + b.ToString("R", CultureInfo.InvariantCulture) + ",", rows[2]);
+        Assert.EndsWith(",4," + fb.ToString("R", CultureInfo.InvariantCulture), rows[2]);
     }
 }

@@ -212,15 +212,16 @@ internal static class SweepCommand
     /// <summary>One row per run: its grid values and seed, then what <c>flute compare --csv</c> writes.</summary>
     private static string Csv(IReadOnlyList<SweepRun> runs, IReadOnlyList<(string Key, string[] Values)> grid, IReadOnlyList<CompareCommand.Row> rows)
     {
+        IReadOnlyList<string> metrics = CompareCommand.MetricNames(rows);
         var text = new StringBuilder();
-        text.AppendLine(string.Join(",", ["run", .. grid.Select(g => g.Key), "seed", "status", "rounds", "test_accuracy", "test_loss", "rounds_seconds", "model_sha256"]));
+        text.AppendLine(string.Join(",", ["run", .. grid.Select(g => g.Key), "seed", "status", "rounds", "test_accuracy", "test_loss", "rounds_seconds", "model_sha256", .. metrics]));
         foreach (SweepRun run in runs)
         {
             CompareCommand.Row? row = rows.FirstOrDefault(r => r.Run == run.Id);
             IEnumerable<string> values = grid.Select(g => run.Overrides.First(o => o.StartsWith(g.Key + "=", StringComparison.Ordinal))[(g.Key.Length + 1)..]);
             text.AppendLine(string.Join(",", [run.Id, .. values, run.Config.Experiment.Seed.ToString(CultureInfo.InvariantCulture),
                 row?.Status ?? "not run", (row?.Rounds ?? 0).ToString(CultureInfo.InvariantCulture),
-                Number(row?.Accuracy), Number(row?.Loss), Number(row?.Seconds), row?.Model ?? ""]));
+                Number(row?.Accuracy), Number(row?.Loss), Number(row?.Seconds), row?.Model ?? "", .. metrics.Select(m => Number(row?.Metric(m)))]));
         }
         return text.ToString();
     }
