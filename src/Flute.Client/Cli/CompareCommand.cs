@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flute.Core.Configuration;
+using Flute.Grains.Storage;
 
 namespace Flute.Client.Cli;
 
@@ -74,7 +75,7 @@ internal static class CompareCommand
                 Number(s, "test_accuracy"), Number(s, "test_loss"), Number(s, "rounds_seconds"), Text(s, "model_sha256") ?? "", SeedOf(s), Seedless(run.Directory))
             {
                 Metrics = [.. s.EnumerateObject()
-                    .Where(p => p.Name.StartsWith("test_", StringComparison.Ordinal) && p.Name is not ("test_accuracy" or "test_loss") && p.Value.ValueKind == JsonValueKind.Number)
+                    .Where(p => MetricsJson.IsMetricField(p.Name, MetricsJson.TestPrefix) && p.Value.ValueKind == JsonValueKind.Number)
                     .Select(p => KeyValuePair.Create(p.Name, p.Value.GetDouble()))],
             };
         }

@@ -263,7 +263,7 @@ public static class RunSession
             ["error"] = state.Error ?? lockLost,
         };
         // The configured metrics (server.metrics) of the last evaluated round, as metrics.jsonl names them.
-        foreach (var (metric, value) in lastEval?.TestMetrics ?? new Dictionary<string, double>()) summary["test_" + metric] = value;
+        foreach (var (metric, value) in lastEval?.TestMetrics ?? new Dictionary<string, double>()) summary[MetricsJson.TestPrefix + metric] = value;
         // wall_seconds covers data loading and silo start-up, but not a first-use download.
         // The virtual clock's total (devices.clock on): device time the rounds took, not wall time.
         if (traffic.VirtualTime is double virtualTime) summary["virtual_time"] = virtualTime;

@@ -1,3 +1,4 @@
+using Flute.Grains.Storage;
 using Flute.Interfaces;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -33,8 +34,8 @@ internal sealed class TensorBoardLog
         Scalar("test_loss", m.TestLoss, m.Round);
         Scalar("val_accuracy", m.ValidationAccuracy, m.Round);
         Scalar("val_loss", m.ValidationLoss, m.Round);
-        foreach (var (metric, value) in m.TestMetrics ?? new Dictionary<string, double>()) Scalar("test_" + metric, value, m.Round);
-        foreach (var (metric, value) in m.ValidationMetrics ?? new Dictionary<string, double>()) Scalar("val_" + metric, value, m.Round);
+        foreach (var (metric, value) in m.TestMetrics ?? new Dictionary<string, double>()) Scalar(MetricsJson.TestPrefix + metric, value, m.Round);
+        foreach (var (metric, value) in m.ValidationMetrics ?? new Dictionary<string, double>()) Scalar(MetricsJson.ValidationPrefix + metric, value, m.Round);
         if (m.Round > 0)
         {
             Scalar("train_loss", m.TrainLoss, m.Round);

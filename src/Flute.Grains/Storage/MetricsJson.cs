@@ -10,10 +10,21 @@ namespace Flute.Grains.Storage;
 /// </summary>
 public static class MetricsJson
 {
-    private const string TestPrefix = "test_", ValidationPrefix = "val_";
+    /// <summary>Prefix of a test-split field: <c>test_accuracy</c>, <c>test_loss</c> and each configured metric's <c>test_&lt;name&gt;</c>.</summary>
+    public const string TestPrefix = "test_";
+
+    /// <summary>Prefix of a validation-split field, as <see cref="TestPrefix"/>.</summary>
+    public const string ValidationPrefix = "val_";
 
     // The fields with these prefixes that are not server.metrics values.
     private static readonly HashSet<string> BuiltInSplitFields = new(StringComparer.Ordinal) { "test_accuracy", "test_loss", "val_accuracy", "val_loss" };
+
+    /// <summary>
+    /// Whether <paramref name="field"/> (of metrics.jsonl or summary.json) holds a configured metric
+    /// (server.metrics) on the split <paramref name="prefix"/> names, rather than a built-in field.
+    /// </summary>
+    public static bool IsMetricField(string field, string prefix) =>
+        field.StartsWith(prefix, StringComparison.Ordinal) && !BuiltInSplitFields.Contains(field);
 
     public static string Line(RoundMetrics m)
     {
@@ -170,7 +181,7 @@ public static class MetricsJson
         Dictionary<string, double>? metrics = null;
         foreach (JsonProperty p in o.EnumerateObject())
         {
-            if (!p.Name.StartsWith(prefix, StringComparison.Ordinal) || BuiltInSplitFields.Contains(p.Name)) continue;
+            if (!IsMetricField(p.Name, prefix)) continue;
             metrics ??= [];
             metrics[p.Name[prefix.Length..]] = p.Value.ValueKind == JsonValueKind.Null ? double.NaN : p.Value.GetDouble();
         }
