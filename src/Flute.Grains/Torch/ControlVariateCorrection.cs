@@ -34,7 +34,7 @@ internal sealed class ControlVariateCorrection : ClientHook
         for (int i = 0; i < parameters.Count; i++)
         {
             if (parameters[i].grad is not { } grad) continue;
-            grad.add_(_correction[i]);
+            grad.add_(_correction[i], NativeScalars.One);
         }
     }
 

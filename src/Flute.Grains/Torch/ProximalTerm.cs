@@ -18,6 +18,9 @@ internal sealed class ProximalTerm : ClientHook
     {
         _mu = mu;
         _global = new Tensor[parameters.Count];
+        // The scope keeps each detach() wrapper reachable until clone() has read it: a wrapper nothing
+        // refers to may be finalized, and its tensor freed, while libtorch runs (see NativeScalars).
+        using (NewDisposeScope())
         using (no_grad())
         {
             for (int i = 0; i < parameters.Count; i++) _global[i] = parameters[i].detach().clone().DetachFromDisposeScope();

@@ -461,7 +461,8 @@ public sealed class ModelExportTests : IDisposable
         {
             linear = nn.Linear(spec.FeatureCount, spec.ClassCount);
             RegisterComponents();
-            register_buffer("scale", full(spec.ClassCount, 0.5f));
+            using Scalar half = 0.5f;
+            register_buffer("scale", full(spec.ClassCount, half));
         }
 
         public override Tensor forward(Tensor input) => linear.forward(input.flatten(1)) * get_buffer("scale")!;

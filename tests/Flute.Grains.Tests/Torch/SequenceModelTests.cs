@@ -1,5 +1,6 @@
 using Flute.Core.Data;
 using Flute.Core.Data.Text;
+using TorchSharp;
 using Flute.Grains.Torch;
 using Flute.Grains.Torch.Optimizers;
 using static TorchSharp.torch;
@@ -56,7 +57,8 @@ public sealed class SequenceModelTests : IDisposable
     public void ForwardMapsABatchOfWindowsToOneLogitPerCharacter(string name)
     {
         using var module = ModelRegistry.Create(new ModelSpec(name, [Window], CharacterVocabulary.Size, Hidden: 16));
-        using var input = full(5, Window, 3f);
+        using Scalar three = 3f;
+        using var input = full(5, Window, three);
 
         using var logits = module.forward(input);
 

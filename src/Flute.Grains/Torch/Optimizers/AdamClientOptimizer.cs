@@ -80,7 +80,7 @@ internal sealed class AdamClientOptimizer : IClientOptimizer
             var v = secondMoments[i];
             m.mul_(beta1).add_(grad, oneMinusBeta1);
             v.mul_(beta2).addcmul_(grad, grad, oneMinusBeta2);
-            var denominator = scratch[i].copy_(v).sqrt_().div_(biasCorrection2Sqrt).add_(eps);
+            var denominator = scratch[i].copy_(v).sqrt_().div_(biasCorrection2Sqrt).add_(eps, NativeScalars.One);
             p.addcdiv_(m, denominator, negativeStepSize);
         }
     }

@@ -21,10 +21,13 @@ internal static class GradientClipping
             if (p.grad is { } grad) grads.Add(grad);
         }
         if (grads.Count == 0) return 0;
+        // Tensor.norm(2) runs linalg.vector_norm's kernel; linalg.vector_norm itself would hand libtorch
+        // a temporary Scalar for the order (see NativeScalars), as would `total + 1e-6` and `max: 1.0`.
         var norms = new Tensor[grads.Count];
-        for (int i = 0; i < norms.Length; i++) norms[i] = linalg.vector_norm(grads[i]);
-        var total = linalg.vector_norm(stack(norms));
-        var coefficient = clamp((total + 1e-6).reciprocal_().mul_(maxNorm), max: 1.0);
+        for (int i = 0; i < norms.Length; i++) norms[i] = grads[i].norm();
+        var total = stack(norms).norm();
+        using Scalar epsilon = 1e-6, limit = maxNorm, one = 1.0;
+        var coefficient = clamp(total.add(epsilon, NativeScalars.One).reciprocal_().mul_(limit), max: one);
         foreach (var grad in grads) grad.mul_(coefficient);
         return total.item<float>();
     }

@@ -57,7 +57,7 @@ internal sealed class SgdClientOptimizer : IClientOptimizer
             if (weightDecay is not null) grad.add_(p, weightDecay);
             if (momentumBuffers is not null)
             {
-                grad = momentumBuffers[i].mul_(momentum!).add_(grad);
+                grad = momentumBuffers[i].mul_(momentum!).add_(grad, NativeScalars.One);
             }
             p.add_(grad, step);
         }
