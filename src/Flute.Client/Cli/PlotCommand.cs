@@ -62,6 +62,8 @@ internal static class PlotCommand
             }
         }
         plot.XLabel("round");
+        // Rounds are whole numbers: no 0.5, 1.5 … ticks on a short run.
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.YLabel(metrics.Count == 1 ? metrics[0] : "value");
         plot.Title(title ?? (metrics.Count == 1 ? $"{metrics[0]} over rounds" : "metrics over rounds"));
         plot.ShowLegend(ScottPlot.Alignment.LowerRight);
