@@ -15,4 +15,12 @@ public abstract class ImportFolder : IDisposable
         File.WriteAllText(path, text);
         return path;
     }
+
+    /// <summary>All of <paramref name="d"/>'s features, sample after sample.</summary>
+    protected static float[] Floats(Flute.Core.Data.Dataset d)
+    {
+        var values = new float[d.Count * d.FeatureCount];
+        d.CopySamples(0, d.Count, values);
+        return values;
+    }
 }
