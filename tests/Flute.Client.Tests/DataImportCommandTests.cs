@@ -30,19 +30,11 @@ public sealed class DataImportCommandTests : IDisposable
             """);
 
         // Act
-        var import = FluteProcess.Run(_dir, "data", "import", "--train", "train", "--test", "test", "--out", "data.flpf");
-        var one = FluteProcess.Run(_dir, "run", config, "--storage", "none", "--out", "one", "--set", "silo.trainers=1");
-        var two = FluteProcess.Run(_dir, "run", config, "--storage", "none", "--out", "two", "--set", "silo.trainers=2");
+        var (import, a) = ImportAndRunWithOneAndTwoTrainers("data.flpf", config, rounds: 6);
 
         // Assert
-        Assert.True(import.ExitCode == 0, import.StdErr);
         int train = Enumerable.Range(0, 9).Sum(u => Samples(u) * 9 / 10), test = Enumerable.Range(0, 9).Sum(u => Samples(u) - Samples(u) * 9 / 10);
         Assert.Contains($"9 clients, {train} training and {test} test samples, sample shape [8], 3 classes", import.StdOut);
-        Assert.True(one.ExitCode == 0, one.StdErr);
-        Assert.True(two.ExitCode == 0, two.StdErr);
-        JsonElement a = Summary("one"), b = Summary("two");
-        Assert.Equal(a.GetProperty("model_sha256").GetString(), b.GetProperty("model_sha256").GetString());
-        Assert.Equal(6, a.GetProperty("rounds_completed").GetInt32());
         Assert.InRange(a.GetProperty("test_accuracy").GetDouble(), 0.6, 1.0); // 3 separable classes: far above a third
     }
 
@@ -62,19 +54,11 @@ public sealed class DataImportCommandTests : IDisposable
             """);
 
         // Act
-        var import = FluteProcess.Run(_dir, "data", "import", "--train", "train", "--test", "test", "--out", "text.flpf");
-        var one = FluteProcess.Run(_dir, "run", config, "--storage", "none", "--out", "one", "--set", "silo.trainers=1");
-        var two = FluteProcess.Run(_dir, "run", config, "--storage", "none", "--out", "two", "--set", "silo.trainers=2");
+        var (import, a) = ImportAndRunWithOneAndTwoTrainers("text.flpf", config, rounds: 8);
 
         // Assert
-        Assert.True(import.ExitCode == 0, import.StdErr);
         int test = Enumerable.Range(0, 4).Sum(u => Windows(u) - Windows(u) * 9 / 10);
         Assert.Contains($"4 clients, {Enumerable.Range(0, 4).Sum(Windows) - test} training and {test} test samples, sample shape [10], 81 classes", import.StdOut);
-        Assert.True(one.ExitCode == 0, one.StdErr);
-        Assert.True(two.ExitCode == 0, two.StdErr);
-        JsonElement a = Summary("one"), b = Summary("two");
-        Assert.Equal(a.GetProperty("model_sha256").GetString(), b.GetProperty("model_sha256").GetString());
-        Assert.Equal(8, a.GetProperty("rounds_completed").GetInt32());
         double baseline = TestLabels().GroupBy(c => c).Max(g => g.Count()) / (double)test; // always the most frequent next character
         Assert.InRange(a.GetProperty("test_accuracy").GetDouble(), baseline + 0.2, 1.0); // 1.0 here (and with seeds 1 and 3)
     }
@@ -111,6 +95,25 @@ public sealed class DataImportCommandTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("flute: data import: train.csv: row 2: ragged row of 1 features, earlier rows have 2", result.StdErr.Trim());
         Assert.Empty(Directory.GetFiles(_dir, "data.flpf*"));
+    }
+
+    /// <summary>
+    /// Imports train/ and test/ into <paramref name="output"/>, then runs <paramref name="config"/> with 1 and
+    /// with 2 trainers: asserts that all three succeed, that the runs completed <paramref name="rounds"/> and
+    /// that they give the same model. Returns the import's output and the 1-trainer run's summary.
+    /// </summary>
+    private (FluteProcess.Result Import, JsonElement Summary) ImportAndRunWithOneAndTwoTrainers(string output, string config, int rounds)
+    {
+        var import = FluteProcess.Run(_dir, "data", "import", "--train", "train", "--test", "test", "--out", output);
+        Assert.True(import.ExitCode == 0, import.StdErr);
+        var one = FluteProcess.Run(_dir, "run", config, "--storage", "none", "--out", "one", "--set", "silo.trainers=1");
+        var two = FluteProcess.Run(_dir, "run", config, "--storage", "none", "--out", "two", "--set", "silo.trainers=2");
+        Assert.True(one.ExitCode == 0, one.StdErr);
+        Assert.True(two.ExitCode == 0, two.StdErr);
+        JsonElement a = Summary("one"), b = Summary("two");
+        Assert.Equal(a.GetProperty("model_sha256").GetString(), b.GetProperty("model_sha256").GetString());
+        Assert.Equal(rounds, a.GetProperty("rounds_completed").GetInt32());
+        return (import, a);
     }
 
     /// <summary>User u's sample count: uneven, 6 to 46.</summary>
