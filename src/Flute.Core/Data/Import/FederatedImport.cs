@@ -1,4 +1,5 @@
 using Flute.Core.Data.Partitioned;
+using Flute.Core.Data.Text;
 
 namespace Flute.Core.Data.Import;
 
@@ -26,12 +27,15 @@ public sealed class FederatedImport
 {
     private readonly PartitionedFileBuilder _builder;
     private int _features;
+    private bool _text;
 
     private FederatedImport(PartitionedFileBuilder builder) => _builder = builder;
 
     /// <summary>
     /// Imports <paramref name="trainFiles"/> then <paramref name="testFiles"/> into <paramref name="output"/>.
-    /// <paramref name="shape"/> null keeps a sample flat; <paramref name="classes"/> 0 means the largest label + 1.
+    /// <paramref name="shape"/> null keeps a sample flat; <paramref name="classes"/> 0 means the largest label + 1,
+    /// or <see cref="CharacterVocabulary.Size"/> for text (which is also the least allowed for text:
+    /// a window holds any character index, and the sequence models' vocabulary is the class count).
     /// </summary>
     public static ImportSummary Run(ImportFormat format, IReadOnlyList<string> trainFiles, IReadOnlyList<string> testFiles, string output, int[]? shape, int classes)
     {
@@ -49,6 +53,9 @@ public sealed class FederatedImport
             throw new InvalidDataException($"{(testFiles.Count > 0 ? testFiles[0] : where)}: the test files hold no sample (evaluation needs a test set)");
         if (shape is not null && shape.Aggregate(1L, (a, d) => a * d) != import._features)
             throw new InvalidDataException($"{where}: --shape {string.Join(',', shape)} holds {shape.Aggregate(1L, (a, d) => a * d)} values but a sample has {import._features} features");
+        if (import._text && classes == 0) classes = CharacterVocabulary.Size;
+        else if (import._text && classes < CharacterVocabulary.Size)
+            throw new InvalidDataException($"{where}: --classes {classes} is below the {CharacterVocabulary.Size} characters of the vocabulary: text windows hold indices 0–{CharacterVocabulary.Size - 1}, and the lstm and gru models take the class count as their vocabulary");
         if (classes > 0 && builder.MaxLabel >= classes)
             throw new InvalidDataException($"{where}: label {builder.MaxLabel} is outside --classes {classes}");
         int testOnly = builder.TestOnlyUsers;
@@ -69,6 +76,8 @@ public sealed class FederatedImport
         }
     }
 
+    private static string Kind(bool text) => text ? "text (strings of characters)" : "arrays of numbers";
+
     /// <summary>Checks one user's samples against the import so far and writes them as its block.</summary>
     private void Emit(string file, string user, bool test, UserSamples samples)
     {
@@ -77,9 +86,11 @@ public sealed class FederatedImport
         if (samples.Rows > 0)
         {
             int features = samples.FeatureValues / samples.Rows;
-            if (_features == 0) _features = features;
+            if (_features == 0) (_features, _text) = (features, samples.IsText);
+            else if (samples.IsText != _text)
+                throw new InvalidDataException($"{file}: user '{user}': samples are {Kind(samples.IsText)}, earlier users' are {Kind(_text)}");
             else if (features != _features)
-                throw new InvalidDataException($"{file}: user '{user}': samples have {features} features, earlier users' have {_features}");
+                throw new InvalidDataException($"{file}: user '{user}': samples have {features} {(_text ? "characters" : "features")}, earlier users' have {_features}");
         }
         if (test) _builder.AddTest(user, samples.Labels, samples.Features);
         else _builder.AddTrain(user, samples.Labels, samples.Features);

@@ -18,6 +18,12 @@ public sealed class UserSamples
     /// <summary>Rows of features read so far.</summary>
     public int Rows { get; set; }
 
+    /// <summary>
+    /// Whether the samples are text: windows of characters stored as their
+    /// <see cref="Text.CharacterVocabulary"/> indices, with one character's index as the label.
+    /// </summary>
+    public bool IsText { get; set; }
+
     /// <summary>The feature buffer, for readers that append to it directly (<see cref="JsonTokenStream.ReadNumbers"/>).</summary>
     public ref float[] FeatureBuffer => ref _features;
 
@@ -43,5 +49,6 @@ public sealed class UserSamples
         FeatureValues = 0;
         LabelCount = 0;
         Rows = 0;
+        IsText = false;
     }
 }

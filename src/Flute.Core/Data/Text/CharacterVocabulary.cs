@@ -23,6 +23,12 @@ public static class CharacterVocabulary
     /// <summary>The index of <paramref name="c"/>: its position in <see cref="Characters"/>, or <see cref="UnknownIndex"/>.</summary>
     public static byte IndexOf(char c) => c < AsciiIndex.Length ? AsciiIndex[c] : (byte)UnknownIndex;
 
+    /// <summary>
+    /// The index of the code point <paramref name="rune"/>: a character outside the Basic Multilingual
+    /// Plane (one code point, as Python's <c>len</c> counts it, but two UTF-16 chars) is <see cref="UnknownIndex"/>.
+    /// </summary>
+    public static byte IndexOf(System.Text.Rune rune) => rune.IsAscii ? AsciiIndex[rune.Value] : (byte)UnknownIndex;
+
     /// <summary>The indices of <paramref name="text"/>'s characters, one byte each.</summary>
     public static byte[] Encode(string text)
     {
