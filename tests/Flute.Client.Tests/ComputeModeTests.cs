@@ -82,6 +82,9 @@ public sealed class ComputeModeTests : IDisposable
         Assert.Contains("--strict-fingerprint", strict.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
         Assert.DoesNotContain("round 4/4", strict.StdOut);
         Assert.Contains("3/3 committed", status.StdOut);   // refused before anything ran or was written
+        // status shows the fingerprint the experiment keeps (the one it started with).
+        Assert.Contains($"ATEN_CPU_CAPABILITY {recorded},", status.StdOut);
+        Assert.Contains("compute      native on ", status.StdOut);
 
         Assert.True(warned.ExitCode == 0, warned.StdErr);
         Assert.Contains($"warning: {expected}", warned.StdErr);

@@ -2,6 +2,7 @@ using Flute.Client.Cli;
 using Flute.Core.Configuration;
 using Flute.Core.Data;
 using Flute.Core.Data.Mnist;
+using Flute.Grains.Hosting;
 using Flute.Grains.Torch;
 
 namespace Flute.Client.Bench;
@@ -19,6 +20,7 @@ public static class OverheadBenchmark
     {
         var options = OverheadOptions.Parse(args);
         IReadOnlyList<OverheadCase> cases = OverheadCase.Build(options);
+        ApplyComputeMode(cases);
         MnistFiles files;
         try
         {
@@ -49,6 +51,25 @@ public static class OverheadBenchmark
         Console.Write(OverheadReport.Table(rows));
         if (options.JsonPath is string json) Console.Error.WriteLine($"wrote {json}");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Pins libtorch's dispatch to the configs' <c>silo.compute</c> before anything loads it, as
+    /// <c>flute run</c> does; the benchmark runs in one process, so its configs must agree.
+    /// </summary>
+    private static void ApplyComputeMode(IReadOnlyList<OverheadCase> cases)
+    {
+        var modes = cases.Select(c => c.Config.Silo.Compute).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (modes.Count > 1)
+            throw new UsageException($"bench overhead: the configs ask for silo.compute {string.Join(" and ", modes)}; one process computes in one mode, so benchmark them in separate runs");
+        try
+        {
+            ComputeDispatch.Apply(ComputeModes.Parse(modes[0], "silo.compute"));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new UsageException($"bench overhead: {e.Message}");
+        }
     }
 
     private const int WarmupRounds = 3;

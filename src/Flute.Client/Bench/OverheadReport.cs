@@ -91,6 +91,7 @@ internal static class OverheadReport
     {
         ["cpu"] = CpuModel(),
         ["cores"] = Environment.ProcessorCount,
+        ["compute"] = Flute.Grains.Hosting.ComputeModes.Name(Flute.Grains.Hosting.ComputeDispatch.Mode),
         ["os"] = RuntimeInformation.OSDescription,
         ["runtime"] = RuntimeInformation.FrameworkDescription,
     };

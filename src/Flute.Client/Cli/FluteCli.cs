@@ -25,7 +25,7 @@ public static class FluteCli
           pause ID [--no-wait]
                      stop a running experiment at its next round boundary (Ctrl+C in its terminal does the same)
           list       experiments in the store
-          status ID  one experiment: status, rounds, last metrics, kept rounds, store location
+          status ID  one experiment: status, rounds, last metrics, kept rounds, compute fingerprint, store location
           export ID [--round R|best|latest] --format torchsharp|pytorch --out FILE
                      the global model as a TorchSharp weights file or a PyTorch state dict
           bench NAME [options]

@@ -66,6 +66,9 @@ public static class InspectCommands
         Console.WriteLine($"config       {config.Model.Name} on {config.Data.Dataset}/{config.Data.Partition}, seed {config.Experiment.Seed}, result hash {s.ConfigResultHash[..Math.Min(16, s.ConfigResultHash.Length)]}");
         if (s.ForkedFrom is not null) Console.WriteLine($"started from {s.ForkedFrom}");
         foreach (string branch in s.ConfigBranches) Console.WriteLine($"config branch {branch}");
+        if (s.Fingerprint is { } f)
+            Console.WriteLine($"compute      {f.Compute} on {f.Cpu} ({f.IsaFlags}), libtorch {f.Libtorch}, {f.Trainers} trainer(s) × {f.ThreadsPerTrainer} thread(s); " +
+                              $"ATEN_CPU_CAPABILITY {f.AtenCpuCapability ?? "unset"}, MKL_CBWR {f.MklCbwr ?? "unset"}, MKL_ENABLE_INSTRUCTIONS {f.MklEnableInstructions ?? "unset"}, ONEDNN_MAX_CPU_ISA {f.OnednnMaxCpuIsa ?? "unset"}");
         Console.WriteLine($"build        {s.BuildVersion}");
         Console.WriteLine($"outputs      {s.OutputDirectory}");
         Console.WriteLine($"store        {store.Location} (state {store.LocateState(id)})");

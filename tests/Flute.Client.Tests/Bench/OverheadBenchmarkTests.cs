@@ -72,6 +72,35 @@ public sealed class OverheadBenchmarkTests : IDisposable
     }
 
     [Theory]
+    [Fact]
+    public void The_configs_compute_mode_is_applied_and_recorded()
+    {
+        // Arrange: the same tiny config, portable.
+        string config = Write("tiny.yaml", TinyConfig);
+
+        // Act
+        var result = FluteProcess.Run(_dir, "bench", "overhead", config, "--set", "silo.compute=portable", "--reps", "1", "--min-seconds", "0", "--rounds", "1", "--json", "out.json");
+
+        // Assert
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "out.json")));
+        Assert.Equal("portable", json.RootElement.GetProperty("machine").GetProperty("compute").GetString());
+    }
+
+    [Fact]
+    public void Configs_asking_for_different_compute_modes_exit_2_with_one_line()
+    {
+        Write("tiny.yaml", TinyConfig);
+        Write("portable.yaml", TinyConfig.Replace("silo:\n", "silo:\n  compute: portable\n", StringComparison.Ordinal));
+
+        var result = FluteProcess.Run(_dir, "bench", "overhead", "tiny.yaml", "portable.yaml");
+
+        Assert.Equal(2, result.ExitCode);
+        string line = Assert.Single(result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("silo.compute native and portable", line);
+    }
+
+    [Theory]
     [InlineData("--bogus")]
     [InlineData("--reps", "0")]
     [InlineData("--min-seconds", "-1")]
