@@ -14,6 +14,11 @@ namespace Flute.Grains.Torch.Models;
 /// <item><see cref="Small"/> ("cnn-small"): 8 and 16 channels, 120 hidden units, for quick runs;
 /// 98,834 parameters on 1 × 28 × 28 with 10 classes.</item>
 /// </list>
+/// In portable compute mode (docs/reproducibility.md) the images go to the first convolution in
+/// channels-last memory order (the shape stays [N, C, H, W]), so oneDNN runs its channels-last
+/// kernels, whose AVX2 versions are fast; in NCHW order its AVX2 backward-weights kernel for a
+/// single input channel is about 5× slower than the AVX-512 one, which made portable mode cost
+/// 1.2–1.5× on mnist-cnn. Native mode keeps NCHW, so its model bits are unchanged.
 /// </summary>
 public sealed class TwoLayerCnn : nn.Module<Tensor, Tensor>
 {
@@ -22,9 +27,11 @@ public sealed class TwoLayerCnn : nn.Module<Tensor, Tensor>
     private readonly Linear fc1;
     private readonly Linear fc2;
     private readonly long[] imageShape;
+    private readonly bool channelsLast;
 
-    private TwoLayerCnn(string name, ModelSpec spec, int channels1, int channels2, int hidden) : base(name)
+    internal TwoLayerCnn(string name, ModelSpec spec, int channels1, int channels2, int hidden, bool channelsLast) : base(name)
     {
+        this.channelsLast = channelsLast;
         var image = ImageShape.From(spec);
         int height = image.Height / 2 / 2, width = image.Width / 2 / 2;
         if (height < 1 || width < 1)
@@ -38,14 +45,19 @@ public sealed class TwoLayerCnn : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The LEAF/FLUTE FEMNIST CNN ("cnn").</summary>
-    public static TwoLayerCnn Femnist(ModelSpec spec) => new("cnn", spec, channels1: 32, channels2: 64, hidden: 2048);
+    public static TwoLayerCnn Femnist(ModelSpec spec) => new("cnn", spec, channels1: 32, channels2: 64, hidden: 2048, PortableLayout);
 
     /// <summary>The small variant for quick runs ("cnn-small").</summary>
-    public static TwoLayerCnn Small(ModelSpec spec) => new("cnn-small", spec, channels1: 8, channels2: 16, hidden: 120);
+    public static TwoLayerCnn Small(ModelSpec spec) => new("cnn-small", spec, channels1: 8, channels2: 16, hidden: 120, PortableLayout);
+
+    /// <summary>Channels-last in portable compute mode (read when a replica is built, after the process chose its mode).</summary>
+    private static bool PortableLayout => Hosting.ComputeDispatch.Mode == Hosting.ComputeMode.Portable;
 
     public override Tensor forward(Tensor input)
     {
-        var x = nn.functional.max_pool2d(nn.functional.relu(conv1.forward(input.view(imageShape))), 2);
+        var image = input.view(imageShape);
+        if (channelsLast) image = ImageLayout.ChannelsLast(image);
+        var x = nn.functional.max_pool2d(nn.functional.relu(conv1.forward(image)), 2);
         x = nn.functional.max_pool2d(nn.functional.relu(conv2.forward(x)), 2);
         return fc2.forward(nn.functional.relu(fc1.forward(x.flatten(1))));
     }
