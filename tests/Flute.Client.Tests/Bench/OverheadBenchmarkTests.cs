@@ -71,7 +71,6 @@ public sealed class OverheadBenchmarkTests : IDisposable
         Assert.True(flute.Length > 1, $"{flute.Length} reps");
     }
 
-    [Theory]
     [Fact]
     public void The_configs_compute_mode_is_applied_and_recorded()
     {
