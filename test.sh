@@ -57,6 +57,8 @@ set -e
 
 # One plain closing line over all test assemblies.
 awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Passed:") p += $(i+1); if ($i == "Failed:") f += $(i+1) } }
-     END { printf "%d passed, %d failed\n", p, f }' "$log"
+     END { printf "%d passed, %d failed", p, f
+           if (status != 0 && f == 0) printf " (dotnet test exited %d with no failed test: a build error, e.g. an analyzer rule, or a test host that crashed; see above)", status
+           printf "\n" }' status="$status" "$log"
 rm -f "$log"
 exit "$status"
