@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Flute.Grains.Hosting;
 
 namespace Flute.Client.Bench;
 
@@ -91,7 +92,7 @@ internal static class OverheadReport
     {
         ["cpu"] = CpuModel(),
         ["cores"] = Environment.ProcessorCount,
-        ["compute"] = Flute.Grains.Hosting.ComputeModes.Name(Flute.Grains.Hosting.ComputeDispatch.Mode),
+        ["compute"] = ComputeModes.Name(ComputeDispatch.Mode),
         ["os"] = RuntimeInformation.OSDescription,
         ["runtime"] = RuntimeInformation.FrameworkDescription,
     };

@@ -115,17 +115,17 @@ public static class LeafReader
         while (json.Read() && json.TokenType != JsonTokenType.EndArray)
         {
             int sample = samples.Rows;
-            string where = $"{path}: user '{user}', sample {sample}";
+            string Where() => Place(path, user, sample);
             Kind item = json.TokenType switch
             {
                 JsonTokenType.StartArray => Kind.Numbers,
                 JsonTokenType.String => Kind.Text,
-                _ => throw new InvalidDataException($"{where}: x is {Describe(json)}, expected an array of numbers or a string of characters"),
+                _ => throw new InvalidDataException($"{Where()}: x is {Describe(json)}, expected an array of numbers or a string of characters"),
             };
             if (kind != Kind.None && item != kind)
-                throw new InvalidDataException($"{where}: x is {Describe(json)}, earlier samples are {Plural(kind)} (a user's x are all strings or all arrays of numbers)");
+                throw new InvalidDataException($"{Where()}: x is {Describe(json)}, earlier samples are {Plural(kind)} (a user's x are all strings or all arrays of numbers)");
             if (labels != Kind.None && item != labels)
-                throw new InvalidDataException($"{where}: x is {Describe(json)}, but y holds {LabelsOf(labels)}; {Pairing}");
+                throw new InvalidDataException($"{Where()}: x is {Describe(json)}, but y holds {LabelsOf(labels)}; {Pairing}");
             kind = item;
             int read;
             if (item == Kind.Text)
@@ -137,13 +137,13 @@ public static class LeafReader
             else
             {
                 read = json.ReadNumbers(ref samples.FeatureBuffer, ref samples.FeatureValues);
-                if (read == -2) throw new InvalidDataException($"{where}: feature {json.Text} does not fit a float32");
-                if (read < 0) throw new InvalidDataException($"{where}: x holds {Describe(json)}, expected only numbers (flatten nested rows)");
+                if (read == -2) throw new InvalidDataException($"{Where()}: feature {json.Text} does not fit a float32");
+                if (read < 0) throw new InvalidDataException($"{Where()}: x holds {Describe(json)}, expected only numbers (flatten nested rows)");
             }
             if (width < 0) width = read;
             else if (read != width)
-                throw new InvalidDataException($"{where}: ragged {(item == Kind.Text ? $"window of {read} characters" : $"row of {read} features")}, sample 0 has {width}");
-            if (read == 0) throw new InvalidDataException($"{where}: empty {(item == Kind.Text ? "window" : "feature row")}");
+                throw new InvalidDataException($"{Where()}: ragged {(item == Kind.Text ? $"window of {read} characters" : $"row of {read} features")}, sample 0 has {width}");
+            if (read == 0) throw new InvalidDataException($"{Where()}: empty {(item == Kind.Text ? "window" : "feature row")}");
             samples.Rows++;
         }
         return kind;
@@ -159,24 +159,28 @@ public static class LeafReader
         Kind kind = Kind.None;
         while (json.Read() && json.TokenType != JsonTokenType.EndArray)
         {
-            string where = $"{path}: user '{user}', sample {samples.LabelCount}";
+            int sample = samples.LabelCount;
+            string Where() => Place(path, user, sample);
             Kind item = json.TokenType == JsonTokenType.String ? Kind.Text : Kind.Numbers;
             if (kind != Kind.None && item != kind)
-                throw new InvalidDataException($"{where}: label is {Describe(json)}, earlier labels are {LabelsOf(kind)}");
+                throw new InvalidDataException($"{Where()}: label is {Describe(json)}, earlier labels are {LabelsOf(kind)}");
             if (rows != Kind.None && item != rows)
-                throw new InvalidDataException($"{where}: label is {Describe(json)}, but x holds {Plural(rows)}; {Pairing}");
+                throw new InvalidDataException($"{Where()}: label is {Describe(json)}, but x holds {Plural(rows)}; {Pairing}");
             kind = item;
             if (item == Kind.Text)
             {
                 if (!TrySingleCharacter(json.Text!, out Rune c))
-                    throw new InvalidDataException($"{where}: label is {Describe(json)}, expected one character (the one after the window)");
+                    throw new InvalidDataException($"{Where()}: label is {Describe(json)}, expected one character (the one after the window)");
                 samples.AddLabel(CharacterVocabulary.IndexOf(c));
             }
             else if (json.Integer is >= 0) samples.AddLabel(json.Integer.Value);
-            else throw new InvalidDataException($"{where}: label is {Describe(json)}, expected an integer class ≥ 0");
+            else throw new InvalidDataException($"{Where()}: label is {Describe(json)}, expected an integer class ≥ 0");
         }
         return kind;
     }
+
+    /// <summary>Where a sample is, for an error message: built only when one is thrown, not for every sample read.</summary>
+    private static string Place(string path, string user, int sample) => $"{path}: user '{user}', sample {sample}";
 
     private const string Pairing = "text windows take one-character labels, arrays of numbers integer classes";
 

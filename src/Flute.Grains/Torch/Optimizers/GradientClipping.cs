@@ -11,6 +11,10 @@ namespace Flute.Grains.Torch.Optimizers;
 /// </summary>
 internal static class GradientClipping
 {
+    // Constants of every step, created once (a Scalar is a native allocation) and alive for the process.
+    private static readonly Scalar Epsilon = 1e-6;
+    private static readonly Scalar MaxCoefficient = 1.0;
+
     /// <summary>Clips the parameters' gradients in place; call inside the batch's dispose scope.</summary>
     /// <returns>The total norm before clipping (0 when no parameter has a gradient).</returns>
     public static float ClipTotalNorm(IReadOnlyList<Parameter> parameters, double maxNorm)
@@ -26,8 +30,8 @@ internal static class GradientClipping
         var norms = new Tensor[grads.Count];
         for (int i = 0; i < norms.Length; i++) norms[i] = grads[i].norm();
         var total = stack(norms).norm();
-        using Scalar epsilon = 1e-6, limit = maxNorm, one = 1.0;
-        var coefficient = clamp(total.add(epsilon, NativeScalars.One).reciprocal_().mul_(limit), max: one);
+        using Scalar limit = maxNorm;
+        var coefficient = clamp(total.add(Epsilon, NativeScalars.One).reciprocal_().mul_(limit), max: MaxCoefficient);
         foreach (var grad in grads) grad.mul_(coefficient);
         return total.item<float>();
     }
